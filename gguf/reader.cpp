@@ -142,6 +142,51 @@ Array read_array(Cursor& c, int depth) {
   return Array::from_packed(elem, count, std::vector<uint8_t>(p, p + min_bytes));
 }
 
+// Keys whose type every GGUF writer fixes. llama.cpp reinterprets some of these (the tokenizer
+// arrays) without checking their element type, so a wrong type here is rejected up front.
+struct KnownKey {
+  std::string_view key;  // exact key, or a suffix when it starts with '*'
+  ValueType type;
+  ValueType elem;  // for arrays
+};
+constexpr KnownKey kKnownKeys[] = {
+    {"general.architecture", ValueType::STRING, ValueType::UINT8},
+    {"general.name", ValueType::STRING, ValueType::UINT8},
+    {"general.file_type", ValueType::UINT32, ValueType::UINT8},
+    {"general.quantization_version", ValueType::UINT32, ValueType::UINT8},
+    {"tokenizer.ggml.model", ValueType::STRING, ValueType::UINT8},
+    {"tokenizer.ggml.pre", ValueType::STRING, ValueType::UINT8},
+    {"tokenizer.ggml.tokens", ValueType::ARRAY, ValueType::STRING},
+    {"tokenizer.ggml.scores", ValueType::ARRAY, ValueType::FLOAT32},
+    {"tokenizer.ggml.token_type", ValueType::ARRAY, ValueType::INT32},
+    {"tokenizer.ggml.merges", ValueType::ARRAY, ValueType::STRING},
+    {"tokenizer.ggml.add_bos_token", ValueType::BOOL, ValueType::UINT8},
+    {"tokenizer.ggml.add_eos_token", ValueType::BOOL, ValueType::UINT8},
+    {"tokenizer.ggml.add_space_prefix", ValueType::BOOL, ValueType::UINT8},
+    {"tokenizer.chat_template", ValueType::STRING, ValueType::UINT8},
+    {"*_token_id", ValueType::UINT32, ValueType::UINT8},
+};
+
+std::string type_label(ValueType t, ValueType elem) {
+  if (t != ValueType::ARRAY) return std::string(value_type_name(t));
+  return "ARRAY<" + std::string(value_type_name(elem)) + ">";
+}
+
+// Returns a rule violation for a well-known key of the wrong type, or "" when fine.
+std::string check_known_key(const std::string& key, const Value& value) {
+  for (const KnownKey& k : kKnownKeys) {
+    bool match = k.key[0] == '*' ? (key.rfind("tokenizer.ggml.", 0) == 0 && key.size() >= k.key.size() - 1 &&
+                                    key.compare(key.size() - (k.key.size() - 1), std::string::npos, k.key.substr(1)) == 0)
+                                 : key == k.key;
+    if (!match) continue;
+    ValueType elem = value.type() == ValueType::ARRAY ? value.as_array().elem_type() : ValueType::UINT8;
+    if (value.type() != k.type || (k.type == ValueType::ARRAY && elem != k.elem))
+      return "key '" + key + "' must be " + type_label(k.type, k.elem) + ", got " + type_label(value.type(), elem);
+    return "";
+  }
+  return "";
+}
+
 }  // namespace
 
 GgufFile GgufFile::open(const std::filesystem::path& path) {
@@ -226,6 +271,7 @@ void GgufFile::parse() {
     if (key.size() > kMaxKeyBytes) c.fail_at(at, "metadata key is longer than 65535 bytes");
     ValueType type = read_value_type(c, "metadata value type");
     Value value = read_value(c, type, 0);
+    if (std::string rule = check_known_key(key, value); !rule.empty()) c.fail_at(at, rule);
     if (!metadata_.insert(key, std::move(value))) c.fail_at(at, "duplicate metadata key '" + key + "'");
   }
 
