@@ -27,10 +27,7 @@ int main(int argc, char** argv) {
     print_help();
     return 0;
   }
-  if (args[0] == "-v" || args[0] == "--version") {
-    fmt::print("hearth version is {}\n", kVersion);
-    return 0;
-  }
+  if (args[0] == "-v" || args[0] == "--version") return hearth::cli::cmd_version({});  // asks the server, like ollama
   for (const auto& c : hearth::cli::commands()) {
     if (c.name != args[0]) continue;
     try {

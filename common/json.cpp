@@ -11,52 +11,11 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "common/utf8.h"
 
 namespace hearth {
-
-// ---------------------------------------------------------------------------------------------
-// JsonObject
-
-const Json* JsonObject::find(std::string_view key) const {
-  for (const auto& [k, v] : entries_)
-    if (k == key) return &v;
-  return nullptr;
-}
-
-Json* JsonObject::find(std::string_view key) {
-  for (auto& [k, v] : entries_)
-    if (k == key) return &v;
-  return nullptr;
-}
-
-Json& JsonObject::set(std::string key, Json value) {
-  if (Json* existing = find(key)) {
-    *existing = std::move(value);
-    return *existing;
-  }
-  entries_.emplace_back(std::move(key), std::move(value));
-  return entries_.back().second;
-}
-
-Json& JsonObject::operator[](std::string_view key) {
-  if (Json* existing = find(key)) return *existing;
-  entries_.emplace_back(std::string(key), Json());
-  return entries_.back().second;
-}
-
-bool JsonObject::erase(std::string_view key) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->first == key) {
-      entries_.erase(it);
-      return true;
-    }
-  }
-  return false;
-}
-
-bool JsonObject::operator==(const JsonObject& other) const { return entries_ == other.entries_; }
 
 // ---------------------------------------------------------------------------------------------
 // Construction
@@ -220,8 +179,24 @@ static Json from_element(simdjson::dom::element el) {
     case element_type::OBJECT: {
       Json::Object obj;
       simdjson::dom::object source = el.get_object().value_unsafe();
-      for (auto field : source)
-        obj.set(std::string(field.key), from_element(field.value));
+      std::size_t n = source.size();
+      obj.reserve(n);
+      if (n <= 16) {
+        for (auto field : source) obj.set(std::string(field.key), from_element(field.value));
+      } else {
+        // Large objects (vocabularies): index keys so a repeated key (last one wins, first
+        // position kept) costs a hash lookup instead of a linear scan.
+        std::unordered_map<std::string_view, std::size_t> index;
+        index.reserve(n);
+        std::vector<std::pair<std::string_view, Json>> items;
+        items.reserve(n);
+        for (auto field : source) {
+          auto [it, inserted] = index.emplace(field.key, items.size());
+          if (inserted) items.emplace_back(field.key, from_element(field.value));
+          else items[it->second].second = from_element(field.value);
+        }
+        for (auto& [k, v] : items) obj.append_new(std::string(k), std::move(v));
+      }
       return Json(std::move(obj));
     }
     case element_type::INT64: return Json(static_cast<long long>(el.get_int64().value_unsafe()));

@@ -30,19 +30,48 @@ class JsonError : public std::runtime_error {
 class Json;
 
 // Insertion-ordered map from string to Json. Lookup is linear: objects in requests and
-// templates are small, and order matters more than asymptotics here.
-class JsonObject {
+// templates are small, and order matters more than asymptotics here. (A template so that its
+// member bodies are only instantiated once Json is complete, which clang requires.)
+template <typename J>
+class BasicJsonObject {
  public:
-  using Entry = std::pair<std::string, Json>;
-  JsonObject() = default;
+  using Entry = std::pair<std::string, J>;
+  BasicJsonObject() = default;
 
-  const Json* find(std::string_view key) const;
-  Json* find(std::string_view key);
+  const J* find(std::string_view key) const {
+    for (const auto& e : entries_)
+      if (e.first == key) return &e.second;
+    return nullptr;
+  }
+  J* find(std::string_view key) {
+    for (auto& e : entries_)
+      if (e.first == key) return &e.second;
+    return nullptr;
+  }
   bool contains(std::string_view key) const { return find(key) != nullptr; }
   // Inserts (at the end) or overwrites, keeping the original position of an existing key.
-  Json& set(std::string key, Json value);
-  Json& operator[](std::string_view key);  // inserts null when absent
-  bool erase(std::string_view key);
+  J& set(std::string key, J value) {
+    if (J* existing = find(key)) {
+      *existing = std::move(value);
+      return *existing;
+    }
+    entries_.emplace_back(std::move(key), std::move(value));
+    return entries_.back().second;
+  }
+  J& operator[](std::string_view key) {  // inserts null when absent
+    if (J* existing = find(key)) return *existing;
+    entries_.emplace_back(std::string(key), J());
+    return entries_.back().second;
+  }
+  bool erase(std::string_view key) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == key) {
+        entries_.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
 
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -50,11 +79,20 @@ class JsonObject {
   auto end() const { return entries_.end(); }
   auto begin() { return entries_.begin(); }
   auto end() { return entries_.end(); }
-  bool operator==(const JsonObject& other) const;
+  bool operator==(const BasicJsonObject& other) const { return entries_ == other.entries_; }
+
+  // Appends without looking for an existing key (the caller guarantees it is new).
+  J& append_new(std::string key, J value) {
+    entries_.emplace_back(std::move(key), std::move(value));
+    return entries_.back().second;
+  }
+  void reserve(std::size_t n) { entries_.reserve(n); }
 
  private:
   std::vector<Entry> entries_;
 };
+
+using JsonObject = BasicJsonObject<Json>;
 
 class Json {
  public:

@@ -20,8 +20,9 @@ uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 struct MemorySink {
   std::vector<uint8_t>& out;
   void write(const void* p, std::size_t n) {
-    auto* b = static_cast<const uint8_t*>(p);
-    out.insert(out.end(), b, b + n);
+    std::size_t at = out.size();
+    out.resize(at + n);
+    if (n) std::memcpy(out.data() + at, p, n);
   }
   uint64_t position() const { return out.size(); }
 };
@@ -38,7 +39,9 @@ struct FileSink {
     if (n >= (8u << 20)) {
       write_all(b, n);
     } else {
-      buffer.insert(buffer.end(), b, b + n);
+      std::size_t at = buffer.size();
+      buffer.resize(at + n);
+      std::memcpy(buffer.data() + at, b, n);
     }
     written += n;
   }

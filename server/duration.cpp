@@ -27,6 +27,9 @@ constexpr Unit kUnits[] = {
 }  // namespace
 
 Nanos parse_go_duration(std::string_view orig) {
+  // A transcription of Go's time.ParseDuration: integer part in uint64, fraction scaled through
+  // float64 (that is what makes "0.3333333333333333333h" exactly 20m), overflow at 1<<63.
+  constexpr uint64_t kLimit = uint64_t(1) << 63;
   std::string_view s = orig;
   bool neg = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
@@ -35,46 +38,66 @@ Nanos parse_go_duration(std::string_view orig) {
   }
   if (s == "0") return Nanos(0);
   if (s.empty()) invalid(orig);
-  // Accumulate in long double: exact enough for every duration that fits in int64 nanoseconds,
-  // and overflow is detected against the int64 range below.
-  long double total = 0;
+  uint64_t d = 0;
   while (!s.empty()) {
     if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) invalid(orig);
+    uint64_t v = 0;
     std::size_t i = 0;
-    long double whole = 0;
-    bool any_digits = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      whole = whole * 10 + (s[i] - '0');
-      ++i;
-      any_digits = true;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (v > kLimit / 10) invalid(orig);
+      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+      if (v > kLimit) invalid(orig);
     }
-    long double frac = 0, scale = 1;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-        frac = frac * 10 + (s[i] - '0');
-        scale *= 10;
-        ++i;
-        any_digits = true;
-      }
-    }
-    if (!any_digits) invalid(orig);
+    bool pre = i > 0;
     s.remove_prefix(i);
+    uint64_t f = 0;
+    double scale = 1;
+    bool post = false;
+    if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      bool overflow = false;
+      std::size_t j = 0;
+      for (; j < s.size() && s[j] >= '0' && s[j] <= '9'; ++j) {
+        if (overflow) continue;
+        if (f > (kLimit - 1) / 10) {
+          overflow = true;
+          continue;
+        }
+        uint64_t y = f * 10 + static_cast<uint64_t>(s[j] - '0');
+        if (y > kLimit) {
+          overflow = true;
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = j > 0;
+      s.remove_prefix(j);
+    }
+    if (!pre && !post) invalid(orig);
     std::size_t u = 0;
     while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
     if (u == 0) throw DurationError("time: missing unit in duration \"" + std::string(orig) + "\"");
     std::string_view unit_name = s.substr(0, u);
+    s.remove_prefix(u);
     const Unit* unit = nullptr;
     for (const Unit& candidate : kUnits)
       if (candidate.name == unit_name) unit = &candidate;
     if (unit == nullptr)
       throw DurationError("time: unknown unit \"" + std::string(unit_name) + "\" in duration \"" + std::string(orig) + "\"");
-    s.remove_prefix(u);
-    total += (whole + frac / scale) * static_cast<long double>(unit->nanos);
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) invalid(orig);
+    uint64_t unit_ns = static_cast<uint64_t>(unit->nanos);
+    if (v > kLimit / unit_ns) invalid(orig);
+    v *= unit_ns;
+    if (f > 0) {
+      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit_ns) / scale));
+      if (v > kLimit) invalid(orig);
+    }
+    d += v;
+    if (d > kLimit) invalid(orig);
   }
-  int64_t n = static_cast<int64_t>(total);
-  return Nanos(neg ? -n : n);
+  if (neg) return Nanos(d == kLimit ? INT64_MIN : -static_cast<int64_t>(d));
+  if (d > kLimit - 1) invalid(orig);
+  return Nanos(static_cast<int64_t>(d));
 }
 
 std::string format_go_duration(Nanos d) {

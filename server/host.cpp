@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 
 #include "server/env.h"
@@ -43,7 +44,10 @@ bool split_host_port(std::string_view hp, std::string& host, std::string& port) 
 }
 
 HostAddress parse_ollama_host(std::string_view value) {
+  // envconfig.Var trims spaces then quotes; Host() trims spaces once more.
   std::string s = trim_env_value(value);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.erase(s.begin());
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   HostAddress out;
   uint16_t default_port = 11434;
   std::string hostport;

@@ -8,20 +8,33 @@
 //   auto t = ChatTemplate::jinja(source);            // or ChatTemplate::go(source)
 //   std::string prompt = t.render(context);          // context: messages, tools, add_generation_prompt, ...
 //
-// Parsing errors and errors raised by the template (raise_exception) throw TemplateError.
+// Parsing happens once, in the factory; a ChatTemplate is immutable afterwards and may be rendered
+// from several threads at once. Parsing errors and errors raised by the template
+// (raise_exception) throw TemplateError.
+//
+// Jinja context: every top-level key of the JSON object becomes a template variable, exactly as
+// Hugging Face's `apply_chat_template` passes its keyword arguments (`messages`, `tools`,
+// `add_generation_prompt`, `bos_token`, `eos_token`, `enable_thinking`, ...). Nothing is added: a
+// key the caller leaves out is undefined in the template, as in jinja2. `strftime_now(fmt)` reads
+// the local clock, or RenderOptions::now when set (tests render with a fixed clock).
 #pragma once
 
 #include <memory>
-#include <stdexcept>
+#include <optional>
 #include <string>
 
 #include "common/json.h"
+#include "engine/template/template_error.h"
 
 namespace hearth::tmpl {
 
-class TemplateError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+// A wall-clock reading without a time zone (what Python's datetime.now() returns).
+struct CivilTime {
+  int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+};
+
+struct RenderOptions {
+  std::optional<CivilTime> now;  // the clock strftime_now reads; local time when absent
 };
 
 class ChatTemplate {
@@ -37,6 +50,7 @@ class ChatTemplate {
   // eos_token, plus extra kwargs). Go: Ollama's values (.System, .Prompt, .Response, .Messages,
   // .Tools) — see engine/template/gotmpl for how a chat request maps onto them.
   std::string render(const Json& context) const;
+  std::string render(const Json& context, const RenderOptions& options) const;
 
   struct Compiled;  // the parsed program of either language
 

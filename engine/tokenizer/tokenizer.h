@@ -58,12 +58,23 @@ class Tokenizer {
   // End-of-generation: eos, eot, eom and the other tokens llama.cpp stops on (spec §4.5).
   virtual bool is_eog(int32_t id) const = 0;
   virtual bool is_control(int32_t id) const = 0;
+
+  // Extensions (defaults keep other implementations of this interface compiling).
+  virtual int32_t eot_id() const { return -1; }  // end-of-turn token, -1 when none
+  // Id of the token whose text is exactly `text`, or -1.
+  virtual int32_t find_token(std::string_view /*text*/) const { return -1; }
+  // SPM-style vocabularies prepend a space to the text; decode() removes it again.
+  virtual bool add_space_prefix() const { return false; }
 };
 
 // Turns a stream of token ids into text chunks that are always whole UTF-8 characters.
+// Like decode(ids, false, special), the first token loses one leading space when the vocabulary
+// adds a space prefix; pass strip_leading_space = false when the ids continue earlier text (a
+// generation after its prompt), where that space is real.
 class StreamingDetokenizer {
  public:
   explicit StreamingDetokenizer(const Tokenizer& tokenizer, bool special = false);
+  StreamingDetokenizer(const Tokenizer& tokenizer, bool special, bool strip_leading_space);
   std::string push(int32_t id);  // text that became complete with this token (may be empty)
   std::string flush();           // whatever is still buffered (invalid bytes become U+FFFD)
 
@@ -71,6 +82,7 @@ class StreamingDetokenizer {
   const Tokenizer& tokenizer_;
   bool special_;
   bool first_ = true;
+  bool strip_leading_space_ = true;
   std::string pending_;
 };
 

@@ -3,8 +3,12 @@
 // Conventions follow ggml (spec §2.4): a weight with ne = {k, rows} is `rows` rows of k contiguous
 // elements; y = W·x means y[t][r] = Σ_j W[r][j]·x[t][j] for each of the T activation rows x[t].
 // Activations are converted once per call to the weight's vec_dot_type, then rows are split across
-// the pool's threads. T == 1 takes the bandwidth-bound GEMV path; larger T tiles rows × tokens so
-// weights are read once per tile (compute-bound GEMM path).
+// the pool's threads in contiguous slices. Few tokens take the bandwidth-bound GEMV path (each
+// thread streams its slice of the weights once); from 4 tokens on, the panel GEMM decodes 4 weight
+// rows at a time into int8 levels and multiplies them with 2 tokens per register tile, so weights
+// are read once per token chunk (see docs/architecture.md, "CPU kernels").
+// The weight must stay valid and unchanged during the call; x, y and bias must not overlap y.
+// Throws std::invalid_argument (naming type and shape) for unsupported types or bad shapes.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // kernels/cpu/ops.h — the non-matmul CPU kernels of a transformer forward pass.
 //
 // Row kernels (one token's activation row at a time): RMSNorm, residual add, SwiGLU/GeGLU, RoPE;
-// and attention of a batch of query rows over a KV cache stored as F32, F16 or Q8_0 rows.
+// and attention of a batch of query rows over a KV cache stored as F32, F16, Q8_0 or Q4_0 rows.
 // Every kernel follows llama.cpp's CPU arithmetic (spec §3.3) so that logits agree with it:
 // RMSNorm sums squares in double, RoPE builds its angles iteratively in f32, softmax sums in
 // double, and attention with an F16 cache rounds Q and the softmax weights to f16 like ggml's
@@ -67,10 +67,11 @@ void rope_apply(RopeMode mode, int n_rot, int head_dim, int n_head, const float*
 
 // ---- KV cache rows -------------------------------------------------------------------------------
 
-// KV cache element types: F32, F16 or Q8_0 (head_dim must then be a multiple of 32).
+// KV cache element types: F32, F16, Q8_0 or Q4_0 (the block types need head_dim to be a multiple
+// of 32).
 bool is_supported_kv_type(gguf::TensorType type);
-// Converts n floats into one cache row of `type` (F16: round to nearest even; Q8_0: as llama.cpp's
-// CPU copy into a Q8_0 tensor).
+// Converts n floats into one cache row of `type` (F16: round to nearest even; Q8_0, Q4_0: as
+// llama.cpp's CPU copy into a tensor of that type).
 void kv_store_row(gguf::TensorType type, const float* src, void* dst, int64_t n);
 // Converts one cache row back to floats.
 void kv_load_row(gguf::TensorType type, const void* src, float* dst, int64_t n);

@@ -44,3 +44,14 @@ TEST_CASE("json repeated keys keep the last value", "[json]") {
   CHECK(v.size() == 1);
   CHECK(v.at("a").as_int() == 2);
 }
+
+TEST_CASE("json parses large objects quickly and keeps the last of repeated keys", "[json]") {
+  std::string text = "{";
+  for (int i = 0; i < 200000; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  text += "\"k5\":-1}";
+  Json v = Json::parse(text);
+  REQUIRE(v.size() == 200000);
+  CHECK(v.at("k5").as_int() == -1);
+  CHECK(v.as_object().begin()->first == "k0");
+  CHECK(v.at("k199999").as_int() == 199999);
+}

@@ -19,7 +19,8 @@ std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir, 
 
 }  // namespace hearth::test
 
-// Catch2 v2 has no SKIP(): warn and leave the test case. CTest still shows the warning text.
+// Catch2 v2 has no SKIP(): warn "SKIPPED: …" and leave the test case. tests/support/catch_main.cpp
+// collects these warnings and makes CTest report the suite as Skipped (never as passed).
 #define SKIP_WITHOUT_FIXTURES()                                                                   \
   do {                                                                                            \
     if (!::hearth::test::have_fixtures()) {                                                       \
