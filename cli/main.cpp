@@ -30,9 +30,15 @@ int main(int argc, char** argv) {
   if (args[0] == "-v" || args[0] == "--version") return hearth::cli::cmd_version({});  // asks the server, like ollama
   for (const auto& c : hearth::cli::commands()) {
     if (c.name != args[0]) continue;
+    bool wants_help = args.size() == 2 && (args[1] == "-h" || args[1] == "--help");
     try {
       return c.run(hearth::cli::Args(args).subspan(1));
     } catch (const hearth::cli::UsageError& e) {
+      // Commands describe themselves in their usage errors: `hearth VERB --help` shows that text.
+      if (auto at = e.message.find("Usage:"); wants_help && at != std::string::npos) {
+        fmt::print("{}\n", e.message.substr(at));
+        return 0;
+      }
       fmt::print(stderr, "Error: {}\n", e.message);
       return 2;
     } catch (const std::exception& e) {
