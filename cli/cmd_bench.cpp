@@ -30,13 +30,14 @@
 #include "engine/context.h"
 #include "engine/model_memory.h"
 #include "kernels/cpu/thread_pool.h"
+#include "numerics_flag.h"
 
 namespace hearth::cli {
 namespace {
 
 constexpr const char* kUsage =
     "Usage: hearth bench FILE.gguf [-p 512] [-n 128] [-t THREADS] [-r 5] [-b 512] [--kv-type f16|f32|q8_0|q4_0]\n"
-    "                          [--backend cpu|cuda] [--gpu-layers N] [--json]";
+    "                          [--backend cpu|cuda] [--gpu-layers N] [--numerics fast|llamacpp] [--json]";
 
 using Clock = std::chrono::steady_clock;
 
@@ -159,7 +160,8 @@ int cmd_bench(Args args) {
   std::string path;
   int n_prompt = 512, n_gen = 128, threads = 0, reps = 5, n_batch = 512;
   bool json = false;
-  engine::KvCacheType kv_type = engine::KvCacheType::F16;
+  std::optional<engine::KvCacheType> kv_type;
+  engine::Numerics numerics = default_numerics(engine::Numerics::Fast);
   BackendFlags backend_flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (take_backend_flag(args, i, backend_flags)) continue;
@@ -177,7 +179,8 @@ int cmd_bench(Args args) {
       auto t = engine::parse_kv_cache_type(value());
       if (!t) throw UsageError{"--kv-type must be f16, f32, q8_0 or q4_0\n" + std::string(kUsage)};
       kv_type = *t;
-    } else if (a == "--json") json = true;
+    } else if (a == "--numerics") numerics = parse_numerics_flag(value());
+    else if (a == "--json") json = true;
     else if (!a.empty() && a[0] == '-') throw UsageError{"unknown flag " + a + "\n" + kUsage};
     else if (path.empty()) path = a;
     else throw UsageError{"unexpected argument '" + a + "'\n" + kUsage};
@@ -192,8 +195,10 @@ int cmd_bench(Args args) {
   engine::ContextOptions options;
   options.n_ctx = n_ctx;
   options.n_batch = n_batch;
-  options.kv_type = kv_type;
+  const bool parity = numerics == engine::Numerics::LlamaCpp && model->backend().name() == "cpu";
+  options.kv_type = kv_type.value_or(parity ? engine::KvCacheType::F32 : engine::KvCacheType::F16);
   options.n_threads = threads;
+  options.numerics = parity ? engine::Numerics::LlamaCpp : engine::Numerics::Fast;
   engine::Context ctx(*model, options);
 
   // Random token ids (fixed seed): throughput does not depend on them.
@@ -245,7 +250,7 @@ int cmd_bench(Args args) {
                              {"file_bytes", static_cast<unsigned long long>(model->file().file_size())},
                              {"backend", std::string(model->backend().name())},
                              {"threads", ctx.n_threads()},
-                             {"kv_type", std::string(engine::kv_cache_type_name(kv_type))},
+                             {"kv_type", std::string(engine::kv_cache_type_name(options.kv_type))},
                              {"n_batch", n_batch},
                              {"repetitions", reps}});
     if (n_prompt > 0) out["pp"] = Json::object({{"tokens", n_prompt}, {"tokens_per_s", pp_s.mean}, {"stddev", pp_s.stddev}});
@@ -264,7 +269,7 @@ int cmd_bench(Args args) {
   fmt::print("| {:>7} | {:>7} | {:>5} | {:>7} | {:>20} |\n", "backend", "threads", "kv", "test", "t/s");
   fmt::print("| {:->7} | {:->7} | {:->5} | {:->7} | {:->20} |\n", "", "", "", "", "");
   auto row = [&](const std::string& test, const Stats& s) {
-    fmt::print("| {:>7} | {:>7} | {:>5} | {:>7} | {:>20} |\n", model->backend().name(), ctx.n_threads(), engine::kv_cache_type_name(kv_type),
+    fmt::print("| {:>7} | {:>7} | {:>5} | {:>7} | {:>20} |\n", model->backend().name(), ctx.n_threads(), engine::kv_cache_type_name(options.kv_type),
                test, fmt::format("{:.2f} ± {:.2f}", s.mean, s.stddev));
   };
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), pp_s);

@@ -1,11 +1,14 @@
 // `hearth eval FILE.gguf --prompt TEXT [--continuation-tokens 5,17,…] [--top 10] [--kv-type f32]
-//  [--threads N] [--json]`: teacher-forced scoring, no sampling.
+//  [--threads N] [--numerics fast|llamacpp] [--json]`: teacher-forced scoring, no sampling.
 //
 // The prompt is tokenized as llama.cpp does for a completion (BOS as the vocabulary says, special
-// tokens parsed); `--prompt-tokens 1,2,3` bypasses the tokenizer. Prompt and continuation run as
-// one batch with logits requested after the prompt and after every continuation token, so the
-// output has one step per continuation token (the distribution that token was drawn from) plus a
-// final step after the last one. Each step lists the top entries of the log-softmax of the raw
+// tokens parsed); `--prompt-tokens 1,2,3` bypasses the tokenizer. Logits are taken after the
+// prompt and after every continuation token, so the output has one step per continuation token
+// (the distribution that token was drawn from) plus a final step after the last one.
+// Numerics default to llamacpp (kernels/cpu/parity.h) with an F32 KV cache: the prompt is then
+// decoded as one batch and the continuation one token at a time — the batches llama.cpp's server
+// runs, which its arithmetic depends on — so the numbers reproduce llama.cpp's CPU logprobs.
+// With --numerics fast (or another KV type) prompt and continuation run as one batch. Each step lists the top entries of the log-softmax of the raw
 // logits over the whole vocabulary, best first — the format of fixtures/models/reference.json.
 #include <fmt/core.h>
 
@@ -19,13 +22,14 @@
 #include "common/json.h"
 #include "engine/context.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "numerics_flag.h"
 
 namespace hearth::cli {
 namespace {
 
 constexpr const char* kUsage =
     "Usage: hearth eval FILE.gguf --prompt TEXT [--prompt-tokens IDS] [--continuation-tokens IDS] [--top N]\n"
-    "                   [--kv-type f32|f16|q8_0|q4_0] [--threads N] [--json]";
+    "                   [--kv-type f32|f16|q8_0|q4_0] [--threads N] [--numerics fast|llamacpp] [--json]";
 
 std::vector<int32_t> parse_id_list(const std::string& text, const char* flag) {
   std::vector<int32_t> ids;
@@ -90,6 +94,7 @@ int cmd_eval(Args args) {
   bool have_prompt_tokens = false;
   int top = 10, threads = 0;
   engine::KvCacheType kv_type = engine::KvCacheType::F32;
+  std::optional<engine::Numerics> numerics;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string& {
@@ -105,12 +110,15 @@ int cmd_eval(Args args) {
       auto t = engine::parse_kv_cache_type(value());
       if (!t) throw UsageError{"--kv-type must be f32, f16, q8_0 or q4_0\n" + std::string(kUsage)};
       kv_type = *t;
-    } else if (a == "--json") json = true;
+    } else if (a == "--numerics") numerics = parse_numerics_flag(value());
+    else if (a == "--json") json = true;
     else if (!a.empty() && a[0] == '-') throw UsageError{"unknown flag " + a + "\n" + kUsage};
     else if (path.empty()) path = a;
     else throw UsageError{"unexpected argument '" + a + "'\n" + kUsage};
   }
   if (path.empty()) throw UsageError{"missing FILE\n" + std::string(kUsage)};
+  // llama.cpp numerics need an F32 cache; with another cache type the default is the fast path.
+  if (!numerics) numerics = default_numerics(kv_type == engine::KvCacheType::F32 ? engine::Numerics::LlamaCpp : engine::Numerics::Fast);
   if (have_prompt == have_prompt_tokens) throw UsageError{"give exactly one of --prompt and --prompt-tokens\n" + std::string(kUsage)};
 
   auto model = engine::Model::load(path);
@@ -125,16 +133,28 @@ int cmd_eval(Args args) {
   options.n_ctx = static_cast<int>(prompt_tokens.size() + continuation.size());
   options.kv_type = kv_type;
   options.n_threads = threads;
+  options.numerics = model->backend().name() == "cpu" ? *numerics : engine::Numerics::Fast;
   engine::Context ctx(*model, options);
+  std::vector<Step> steps;
   engine::Batch batch;
   for (std::size_t i = 0; i < prompt_tokens.size(); ++i)
     batch.add(prompt_tokens[i], static_cast<int32_t>(i), 0, i + 1 == prompt_tokens.size());
-  for (std::size_t i = 0; i < continuation.size(); ++i)
-    batch.add(continuation[i], static_cast<int32_t>(prompt_tokens.size() + i), 0, true);
-  ctx.decode(batch);
-
-  std::vector<Step> steps;
-  for (std::size_t i = 0; i < ctx.n_outputs(); ++i) steps.push_back(top_logprobs(ctx.logits(i), top));
+  if (options.numerics == engine::Numerics::LlamaCpp) {
+    // The server's batches: the prompt, then one token per step.
+    ctx.decode(batch);
+    steps.push_back(top_logprobs(ctx.logits(0), top));
+    for (std::size_t i = 0; i < continuation.size(); ++i) {
+      batch.clear();
+      batch.add(continuation[i], static_cast<int32_t>(prompt_tokens.size() + i), 0, true);
+      ctx.decode(batch);
+      steps.push_back(top_logprobs(ctx.logits(0), top));
+    }
+  } else {
+    for (std::size_t i = 0; i < continuation.size(); ++i)
+      batch.add(continuation[i], static_cast<int32_t>(prompt_tokens.size() + i), 0, true);
+    ctx.decode(batch);
+    for (std::size_t i = 0; i < ctx.n_outputs(); ++i) steps.push_back(top_logprobs(ctx.logits(i), top));
+  }
 
   if (json) {
     Json ids = Json::array();
@@ -148,8 +168,8 @@ int cmd_eval(Args args) {
     fmt::print("{}\n", Json::object({{"prompt_tokens", ids}, {"steps", out_steps}}).dump());
     return 0;
   }
-  fmt::print("{}\nprompt: {} tokens; {} continuation tokens; KV cache {}\n", model->describe(), prompt_tokens.size(),
-             continuation.size(), engine::kv_cache_type_name(kv_type));
+  fmt::print("{}\nprompt: {} tokens; {} continuation tokens; KV cache {}; {} numerics\n", model->describe(), prompt_tokens.size(),
+             continuation.size(), engine::kv_cache_type_name(kv_type), engine::numerics_name(options.numerics));
   if (!tokenizer) tokenizer = tok::Tokenizer::from_metadata(model->file().metadata());
   for (std::size_t s = 0; s < steps.size(); ++s) {
     if (s < continuation.size()) fmt::print("\nstep {} (next: {})\n", s, continuation[s]);

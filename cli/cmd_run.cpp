@@ -22,6 +22,7 @@
 #include "engine/sampling/sampler.h"
 #include "engine/template/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "numerics_flag.h"
 
 namespace hearth::cli {
 namespace {
@@ -30,7 +31,7 @@ constexpr const char* kUsage =
     "Usage: hearth run FILE.gguf PROMPT [--chat] [--system TEXT] [--num-predict N] [--num-ctx N] [--num-keep N]\n"
     "                  [--temperature F] [--top-k N] [--top-p F] [--min-p F] [--typical-p F] [--repeat-penalty F]\n"
     "                  [--repeat-last-n N] [--presence-penalty F] [--frequency-penalty F] [--seed N]\n"
-    "                  [--threads N] [--kv-type f16|f32|q8_0|q4_0] [--verbose]\n"
+    "                  [--threads N] [--kv-type f16|f32|q8_0|q4_0] [--numerics fast|llamacpp] [--verbose]\n"
     "                  [--backend cpu|cuda] [--gpu-layers N]     (PROMPT \"-\" reads stdin)";
 
 using Clock = std::chrono::steady_clock;
@@ -72,7 +73,8 @@ int cmd_run(Args args) {
   std::string path, prompt, system;
   bool have_prompt = false, chat = false, verbose = false;
   int num_predict = -1, num_ctx = 4096, num_keep = 4, threads = 0;
-  engine::KvCacheType kv_type = engine::KvCacheType::F16;
+  std::optional<engine::KvCacheType> kv_type;
+  engine::Numerics numerics = default_numerics(engine::Numerics::Fast);
   sampling::SamplingParams sp;
   BackendFlags backend_flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -103,7 +105,8 @@ int cmd_run(Args args) {
       auto t = engine::parse_kv_cache_type(value());
       if (!t) throw UsageError{"--kv-type must be f16, f32, q8_0 or q4_0\n" + std::string(kUsage)};
       kv_type = *t;
-    } else if (!a.empty() && a[0] == '-' && a != "-") throw UsageError{"unknown flag " + a + "\n" + kUsage};
+    } else if (a == "--numerics") numerics = parse_numerics_flag(value());
+    else if (!a.empty() && a[0] == '-' && a != "-") throw UsageError{"unknown flag " + a + "\n" + kUsage};
     else if (path.empty()) path = a;
     else if (!have_prompt) prompt = a, have_prompt = true;
     else throw UsageError{"unexpected argument '" + a + "' (quote the prompt)\n" + kUsage};
@@ -120,8 +123,11 @@ int cmd_run(Args args) {
   num_ctx = std::min(num_ctx, static_cast<int>(model->hparams().n_ctx_train));
   engine::ContextOptions options;
   options.n_ctx = num_ctx;
-  options.kv_type = kv_type;
+  // llama.cpp numerics need (and so default to) an F32 cache; otherwise F16 like Ollama.
+  const bool parity = numerics == engine::Numerics::LlamaCpp && model->backend().name() == "cpu";
+  options.kv_type = kv_type.value_or(parity ? engine::KvCacheType::F32 : engine::KvCacheType::F16);
   options.n_threads = threads;
+  options.numerics = parity ? engine::Numerics::LlamaCpp : engine::Numerics::Fast;
   engine::Context ctx(*model, options);
   const double load_s = seconds_since(t_load);
 
@@ -171,7 +177,7 @@ int cmd_run(Args args) {
   if (verbose) {
     fmt::print(stderr, "model:        {}\n", model->describe());
     fmt::print(stderr, "load:         {:.3f} s (context {} tokens, {} KV cache, {} threads)\n", load_s, num_ctx,
-               engine::kv_cache_type_name(kv_type), ctx.n_threads());
+               engine::kv_cache_type_name(options.kv_type), ctx.n_threads());
     fmt::print(stderr, "prompt eval:  {} tokens in {:.3f} s ({:.2f} tokens/s)\n", tokens.size(), prompt_s,
                static_cast<double>(tokens.size()) / prompt_s);
     fmt::print(stderr, "eval:         {} tokens in {:.3f} s ({:.2f} tokens/s){}\n", generated, gen_s,

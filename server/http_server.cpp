@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -31,6 +33,10 @@ struct HttpServer::Impl {
   std::function<void()> on_shutdown;
   std::atomic<bool> stopping{false};
   std::thread shutdown_thread;
+  // Keeps run() going from the start of a shutdown until poll_drained() stops the context: with
+  // the acceptor and signal wait gone and no connection open, the context would otherwise run
+  // out of work while the shutdown thread still has to post the drain back to it.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> shutdown_work;
   tcp::endpoint bound;
 
   Impl(HttpServerOptions o, RequestHandler& h) : options(std::move(o)), handler(h) {}
@@ -51,6 +57,7 @@ struct HttpServer::Impl {
 
   void begin_shutdown() {
     if (stopping.exchange(true)) return;
+    shutdown_work.emplace(ioc.get_executor());
     boost::system::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);

@@ -179,7 +179,8 @@ Tensor CudaStream::attention(const Tensor& q, const KvLayer& kv, const Attention
   check_cells("attention", kv);
   const int64_t T = q.rows();
   Tensor out = scratch(TensorType::F32, q.cols(), T);
-  const kern::AttentionPlan plan = kern::plan_attention(T, kv.cells_per_slot);
+  const kern::AttentionPlan plan =
+      kern::plan_attention(T, kv.cells_per_slot, config.n_head, config.n_head_kv, backend_.properties().multiProcessorCount);
   auto op = zeroed<AttentionOp>();
   kern::AttentionArgs& a = op.args;
   a.q = fptr(q), a.ldq = ld(q), a.out = fptr(out), a.ldo = ld(out), a.tokens = T;

@@ -22,7 +22,6 @@ using RowDotFn = float (*)(int64_t n, const void* weight_row, const void* activa
 // nullptr when the type has no row kernel here.
 RowDotFn row_dot(TensorType weight_type);
 RowDotFn row_dot_kquant(TensorType weight_type);  // the K-quants (parity_vec_dot_k.cpp)
-RowDotFn tiled_dot_kquant(TensorType weight_type);  // EXPERIMENT
 
 // llamafile_sgemm's tinyBLAS for float weights (F32, F16, BF16 activations converted to the
 // weight type): one 16-lane (BF16: 32 elements per FMA step) accumulator per output element.

@@ -46,7 +46,6 @@ void matmul_rows(const MatmulArgs& a, ThreadPool& pool) {
   for (int64_t t = 0; t < a.tokens; ++t) quantize_activation_row(act, a.x + t * a.ldx, xq.data() + arb * static_cast<std::size_t>(t), a.k);
 
   RowDotFn row = detail::row_dot(a.type);
-  if (a.tokens >= 8 && detail::tiled_dot_kquant(a.type)) row = detail::tiled_dot_kquant(a.type);
   TinyBlasDotFn tiny = a.tokens >= 2 ? detail::tinyblas_dot(a.type) : nullptr;
   // tinyBLAS refuses k not a multiple of its step (16 floats; BF16 32) and m not a multiple of 4.
   if (tiny && (a.k % (a.type == TensorType::BF16 ? 32 : 16) != 0 || a.rows % 4 != 0)) tiny = nullptr;

@@ -167,7 +167,10 @@ void kv_rotate_rows(const KvCacheView& cache, int64_t first_row, int64_t n, int 
 
 // Causal attention of T query rows over their slots' cached cells 0..position, n_head query
 // heads of head_dim sharing n_head_kv KV heads (GQA). The keys of a (token, KV head) are split
-// into n_chunks chunks processed by separate blocks (flash-decoding), merged by a second kernel.
+// among n_chunks chunk blocks (flash-decoding) whose partial results a second kernel merges. The
+// split follows each token's current length (read from `positions` on the device): pieces of
+// max(chunk_keys, ⌈length / n_chunks⌉) keys, so chunk blocks past the sequence exit at once and a
+// captured CUDA graph stays valid while sequences grow (attention_math.h).
 struct AttentionArgs {
   const float* q = nullptr;
   int64_t ldq = 0;
@@ -180,18 +183,21 @@ struct AttentionArgs {
   KvCacheView cache;
   const int32_t* positions = nullptr;  // device, T
   const int32_t* slots = nullptr;      // device, T
-  int n_chunks = 1;                    // from plan_attention
-  int64_t chunk_keys = 0;
-  float* workspace = nullptr;          // attention_workspace_floats() floats when n_chunks > 1
+  int n_chunks = 1;                    // from plan_attention; 1..256
+  int64_t chunk_keys = 32;             // fewest keys per chunk (a shorter sequence uses fewer chunks)
+  float* workspace = nullptr;          // attention_workspace_floats() floats (16-byte aligned) when n_chunks > 1
 };
 
 struct AttentionPlan {
   int n_chunks = 1;
-  int64_t chunk_keys = 0;
+  int64_t chunk_keys = 32;
 };
-// Chunking that depends only on (T, cells_per_slot), so a captured CUDA graph stays valid while
-// positions grow: decode-size T splits each slot into up to 32 chunks; prefill uses one.
-AttentionPlan plan_attention(int64_t tokens, int64_t cells_per_slot);
+// Chunk count for a launch: enough (token, KV head, chunk) blocks to give every multiprocessor
+// about four when the sequences are long, at most kAttentionMaxChunks, never chunks of fewer than
+// 32 keys of a full slot. Depends only on the shapes, so a captured CUDA graph stays valid while
+// positions grow; prefill-sized T gets one chunk.
+inline constexpr int kAttentionMaxChunks = 64;
+AttentionPlan plan_attention(int64_t tokens, int64_t cells_per_slot, int n_head, int n_head_kv, int sm_count);
 std::size_t attention_workspace_floats(int64_t tokens, int n_head, int head_dim, int n_chunks);
 // Largest GQA group (n_head / n_head_kv) and head size the kernel accepts.
 inline constexpr int kAttentionMaxGroup = 16;

@@ -1,8 +1,38 @@
 // kernels/cuda/device_utils.cuh — small device-side helpers shared by the .cu files: warp and
-// block reductions and the launch-geometry arithmetic. Device code only (include from .cu files).
+// block reductions and the launch-geometry arithmetic. Device code only (include from .cu files,
+// or from a host test that first includes tests/cuda/emu/cuda_emu.h to run kernels on the CPU).
 #pragma once
 
+// The emulator (tests/cuda/emu/cuda_emu.h) supplies the runtime API and vector types itself;
+// cuda_runtime.h would clash with its threadIdx/blockIdx definitions.
+#ifndef HEARTH_CUDA_EMULATION
 #include <cuda_runtime.h>
+#endif
+
+// Full unrolling of fixed-count loops in device code (register arrays stay in registers); nothing
+// for the host compiler, which does not know the pragma.
+#ifndef HEARTH_UNROLL
+#if defined(__CUDA_ARCH__)
+#define HEARTH_UNROLL _Pragma("unroll")
+#else
+#define HEARTH_UNROLL
+#endif
+#endif
+// Partial unrolling by n (software pipelining of independent loads in a runtime-bounded loop).
+#if defined(__CUDA_ARCH__)
+#define HEARTH_PRAGMA_(x) _Pragma(#x)
+#define HEARTH_UNROLL_BY(n) HEARTH_PRAGMA_(unroll n)
+#else
+#define HEARTH_UNROLL_BY(n)
+#endif
+
+// Dynamic shared memory of a kernel: `extern __shared__ T name[]` on the device, the emulator's
+// per-block buffer in host tests (tests/cuda/emu/cuda_emu.h).
+#if defined(HEARTH_CUDA_EMULATION)
+#define HEARTH_DYNAMIC_SMEM(T, name) T* name = static_cast<T*>(::hearth::emu::dynamic_smem())
+#else
+#define HEARTH_DYNAMIC_SMEM(T, name) extern __shared__ T name[]
+#endif
 
 #include <cstdint>
 #include <stdexcept>
@@ -13,14 +43,22 @@ namespace hearth::cuda::detail {
 inline constexpr unsigned kFullMask = 0xFFFFFFFFu;
 
 __device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
+HEARTH_UNROLL
   for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(kFullMask, v, offset);
   return v;
 }
 
 __device__ __forceinline__ float warp_max(float v) {
-#pragma unroll
+HEARTH_UNROLL
   for (int offset = 16; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(kFullMask, v, offset));
+  return v;
+}
+
+// Sum over aligned groups of N lanes (N a power of two ≤ 32); every lane gets its group's sum.
+template <int N>
+__device__ __forceinline__ float group_sum(float v) {
+HEARTH_UNROLL
+  for (int offset = N / 2; offset > 0; offset >>= 1) v += __shfl_xor_sync(kFullMask, v, offset);
   return v;
 }
 

@@ -35,10 +35,12 @@
 #endif
 
 // Full unrolling of fixed-count loops on the device (register arrays stay in registers).
+#ifndef HEARTH_UNROLL
 #if defined(__CUDA_ARCH__)
 #define HEARTH_UNROLL _Pragma("unroll")
 #else
 #define HEARTH_UNROLL
+#endif
 #endif
 
 namespace hearth::cuda::gemv_math {

@@ -1,5 +1,6 @@
 #include "cuda_test_util.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/common/quant_math.h"
@@ -86,6 +87,32 @@ double gemv_magnitude_row(TensorType type, const uint8_t* w_row, int64_t k, cons
   double sum = 1e-30;
   for (int64_t j = 0; j < k; ++j) sum += std::fabs(static_cast<double>(w[static_cast<std::size_t>(j)]) * x[j]);
   return sum;
+}
+
+std::vector<double> attention_f64(const float* q, const float* k_rows, const float* v_rows, int64_t first_row, int64_t n_kv, int n_head,
+                                  int n_head_kv, int head_dim, float scale) {
+  const int n_gqa = n_head / n_head_kv, hd = head_dim;
+  const int64_t width = static_cast<int64_t>(n_head_kv) * hd;
+  std::vector<double> out(static_cast<std::size_t>(n_head * hd), 0.0);
+  std::vector<double> s(static_cast<std::size_t>(n_kv));
+  for (int h = 0; h < n_head; ++h) {
+    const int kvh = h / n_gqa;
+    double mx = -INFINITY;
+    for (int64_t j = 0; j < n_kv; ++j) {
+      double dot = 0;
+      const float* kr = k_rows + (first_row + j) * width + kvh * hd;
+      for (int d = 0; d < hd; ++d) dot += static_cast<double>(q[h * hd + d]) * kr[d];
+      s[static_cast<std::size_t>(j)] = dot * scale;
+      mx = std::max(mx, s[static_cast<std::size_t>(j)]);
+    }
+    double sum = 0;
+    for (auto& e : s) sum += (e = std::exp(e - mx));
+    for (int64_t j = 0; j < n_kv; ++j) {
+      const float* vr = v_rows + (first_row + j) * width + kvh * hd;
+      for (int d = 0; d < hd; ++d) out[static_cast<std::size_t>(h * hd + d)] += s[static_cast<std::size_t>(j)] / sum * vr[d];
+    }
+  }
+  return out;
 }
 
 }  // namespace hearth::test

@@ -92,4 +92,10 @@ double gemv_reference_row(gguf::TensorType type, const uint8_t* w_row, int64_t k
 // Σ |w·x̂| of the same row: the scale of rounding errors.
 double gemv_magnitude_row(gguf::TensorType type, const uint8_t* w_row, int64_t k, const float* x);
 
+// Causal attention of one query row (n_head heads of head_dim) over cache rows first_row ..
+// first_row+n_kv-1 of n_head_kv·head_dim floats (already dequantized), in double:
+// out[h·head_dim + d].
+std::vector<double> attention_f64(const float* q, const float* k_rows, const float* v_rows, int64_t first_row, int64_t n_kv, int n_head,
+                                  int n_head_kv, int head_dim, float scale);
+
 }  // namespace hearth::test

@@ -10,6 +10,7 @@
 #include "cuda_device.h"
 #include "cuda_test_util.h"
 #include "kernels/cpu/ops.h"
+#include "kernels/cuda/attention_math.h"
 #include "kernels/cuda/cuda_kernels.h"
 
 using hearth::gguf::TensorType;
@@ -23,37 +24,19 @@ struct Geometry {
   int n_head, n_head_kv, head_dim;
 };
 
-// out[h·hd + d] for one query, in double over cache rows first_row .. first_row+n_kv-1.
-std::vector<double> attention_f64(const float* q, const std::vector<float>& k_rows, const std::vector<float>& v_rows, int64_t first_row,
-                                  int64_t n_kv, const Geometry& g, float scale) {
-  const int n_gqa = g.n_head / g.n_head_kv, hd = g.head_dim;
-  const int64_t width = static_cast<int64_t>(g.n_head_kv) * hd;
-  std::vector<double> out(static_cast<std::size_t>(g.n_head * hd), 0.0);
-  std::vector<double> s(static_cast<std::size_t>(n_kv));
-  for (int h = 0; h < g.n_head; ++h) {
-    const int kvh = h / n_gqa;
-    double mx = -INFINITY;
-    for (int64_t j = 0; j < n_kv; ++j) {
-      double dot = 0;
-      const float* kr = k_rows.data() + (first_row + j) * width + kvh * hd;
-      for (int d = 0; d < hd; ++d) dot += static_cast<double>(q[h * hd + d]) * kr[d];
-      s[static_cast<std::size_t>(j)] = dot * scale;
-      mx = std::max(mx, s[static_cast<std::size_t>(j)]);
-    }
-    double sum = 0;
-    for (auto& e : s) sum += (e = std::exp(e - mx));
-    for (int64_t j = 0; j < n_kv; ++j) {
-      const float* vr = v_rows.data() + (first_row + j) * width + kvh * hd;
-      for (int d = 0; d < hd; ++d) out[static_cast<std::size_t>(h * hd + d)] += s[static_cast<std::size_t>(j)] / sum * vr[d];
-    }
-  }
-  return out;
+int device_sm_count() {
+  cudaDeviceProp prop{};
+  HEARTH_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+  return prop.multiProcessorCount;
 }
 
-void run(TensorType kv_type, const Geometry& g, const std::vector<std::pair<int, int>>& queries, int64_t chunk_keys, std::mt19937& rng) {
+// chunk_keys > 0: that many keys per chunk when a sequence fills its slot; 0: the backend's plan.
+// pad: bytes between cache rows (a stride that is not a multiple of 16 takes the narrow loads).
+void run(TensorType kv_type, const Geometry& g, const std::vector<std::pair<int, int>>& queries, int64_t chunk_keys, std::mt19937& rng,
+         std::size_t pad = 0) {
   const int64_t cells = 700, slots = 3, rows = cells * slots;
   const int64_t width = static_cast<int64_t>(g.n_head_kv) * g.head_dim, nq = static_cast<int64_t>(g.n_head) * g.head_dim;
-  const std::size_t rb = hearth::gguf::row_bytes(kv_type, static_cast<uint64_t>(width));
+  const std::size_t rb = hearth::gguf::row_bytes(kv_type, static_cast<uint64_t>(width)) + pad;
   // Cache contents: random rows stored as the cache type; the reference reads them back.
   std::vector<uint8_t> kc(rb * rows), vc(rb * rows);
   std::vector<float> k_rows(static_cast<std::size_t>(rows * width)), v_rows(k_rows.size());
@@ -84,7 +67,7 @@ void run(TensorType kv_type, const Geometry& g, const std::vector<std::pair<int,
     a.chunk_keys = chunk_keys;
     a.n_chunks = static_cast<int>((cells + chunk_keys - 1) / chunk_keys);
   } else {
-    const cu::AttentionPlan plan = cu::plan_attention(T, cells);
+    const cu::AttentionPlan plan = cu::plan_attention(T, cells, g.n_head, g.n_head_kv, device_sm_count());
     a.chunk_keys = plan.chunk_keys, a.n_chunks = plan.n_chunks;
   }
   DeviceBuffer<float> d_ws(std::max<std::size_t>(1, cu::attention_workspace_floats(T, g.n_head, g.head_dim, a.n_chunks)));
@@ -98,7 +81,7 @@ void run(TensorType kv_type, const Geometry& g, const std::vector<std::pair<int,
   const double cpu_tol = kv_type == TensorType::F32 ? 1e-4 : (kv_type == TensorType::F16 ? 5e-3 : 3e-2);
   for (int64_t t = 0; t < T; ++t) {
     const int64_t first = static_cast<int64_t>(slot[static_cast<std::size_t>(t)]) * cells, n_kv = pos[static_cast<std::size_t>(t)] + 1;
-    const auto want = attention_f64(q.data() + t * ldq, k_rows, v_rows, first, n_kv, g, a.scale);
+    const auto want = hearth::test::attention_f64(q.data() + t * ldq, k_rows.data(), v_rows.data(), first, n_kv, g.n_head, g.n_head_kv, g.head_dim, a.scale);
     std::vector<float> cpu_out(static_cast<std::size_t>(nq));
     cpu::AttentionQuery cq;
     cq.q = q.data() + t * ldq, cq.out = cpu_out.data(), cq.k = kc.data() + first * rb, cq.v = vc.data() + first * rb, cq.n_kv = n_kv;
@@ -132,9 +115,12 @@ TEST_CASE("attention: GQA, cache types, sequences of different lengths, chunking
   SKIP_WITHOUT_CUDA_DEVICE();
   std::mt19937 rng(15);
   const std::vector<std::pair<int, int>> decode = {{0, 0}, {1, 255}, {1, 256}, {2, 699}, {0, 511}, {2, 63}};
-  std::vector<std::pair<int, int>> prefill;  // 24 consecutive positions of one slot: T > 16 takes one chunk
+  std::vector<std::pair<int, int>> prefill;  // 24 consecutive positions of one slot
   for (int p = 100; p < 124; ++p) prefill.push_back({1, p});
-  const Geometry geometries[] = {{8, 8, 32}, {8, 2, 64}, {32, 8, 128}, {4, 1, 80}, {16, 1, 256}, {6, 3, 96}};
+  // Head sizes: 8-element pieces of 4, 8, 16 and 32 threads per key, 512 (two pieces per thread),
+  // and 36 (not a multiple of 8: the generic kernel). GQA groups of 1–16 (more than 4 query heads
+  // per KV head take several blocks).
+  const Geometry geometries[] = {{8, 8, 32}, {8, 2, 64}, {32, 8, 128}, {4, 1, 80}, {16, 1, 256}, {6, 3, 96}, {4, 2, 512}, {6, 2, 36}};
   for (TensorType kv : {TensorType::F32, TensorType::F16, TensorType::Q8_0}) {
     for (const Geometry& g : geometries) {
       if (kv == TensorType::Q8_0 && g.head_dim % 32 != 0) continue;
@@ -142,19 +128,33 @@ TEST_CASE("attention: GQA, cache types, sequences of different lengths, chunking
       run(kv, g, decode, 64, rng);     // many small chunks, most of them past the sequences
       run(kv, g, decode, 700, rng);    // one chunk, direct output
       run(kv, g, prefill, 0, rng);
+      if (kv != TensorType::Q8_0) run(kv, g, decode, 0, rng, 8);  // rows not 16-byte aligned
     }
   }
 }
 
-TEST_CASE("attention plan keeps the chunk count independent of positions", "[cuda][host][attention]") {
-  const auto a = cu::plan_attention(1, 4096), b = cu::plan_attention(8, 4096);
+TEST_CASE("attention plan and key split: fixed chunk count, every key in exactly one chunk", "[cuda][host][attention]") {
+  // The plan depends on shapes only (a graph captured at one position replays at the next).
+  const auto a = cu::plan_attention(1, 4096, 32, 8, 132), b = cu::plan_attention(1, 4096, 32, 8, 132);
   CHECK(a.n_chunks == b.n_chunks);
-  CHECK(a.n_chunks * a.chunk_keys >= 4096);
-  CHECK(a.n_chunks <= 32);
-  CHECK(a.chunk_keys % 64 == 0);
-  CHECK(cu::plan_attention(512, 4096).n_chunks == 1);
-  CHECK(cu::plan_attention(1, 200).n_chunks == 1);
-  const auto big = cu::plan_attention(1, 131072);
-  CHECK(big.n_chunks <= 32);
-  CHECK(big.n_chunks * big.chunk_keys >= 131072);
+  CHECK(a.n_chunks == cu::kAttentionMaxChunks);  // 8 KV heads × 64 chunks = 512 ≈ 4 blocks per SM
+  CHECK(a.n_chunks * 8 >= 2 * 132);
+  CHECK(cu::plan_attention(512, 4096, 32, 8, 132).n_chunks == 1);  // prefill: 4096 blocks already
+  CHECK(cu::plan_attention(8, 4096, 32, 8, 132).n_chunks == 9);    // ⌈528 / 64⌉
+  CHECK(cu::plan_attention(1, 40, 32, 8, 132).n_chunks == 2);      // never pieces under 32 keys of a full slot
+  CHECK(cu::plan_attention(1, 4096, 16, 1, 132).n_chunks == 64);   // 16 query heads: 4 blocks per KV head and chunk
+  CHECK(cu::plan_attention(1, 4096, 16, 1, 16).n_chunks == 16);
+  // Every length splits into consecutive chunks that cover [0, n_kv) exactly once.
+  for (int n_chunks : {1, 2, 7, 64, 256})
+    for (int64_t min_keys : {1, 16, 32, 700})
+      for (int64_t n_kv = 1; n_kv <= 5000; n_kv += (n_kv < 300 ? 1 : 37)) {
+        const auto s = hearth::cuda::attn::split_keys(n_kv, n_chunks, min_keys);
+        INFO("n_kv " << n_kv << " chunks " << n_chunks << " min " << min_keys);
+        REQUIRE(s.n_used >= 1);
+        REQUIRE(s.n_used <= n_chunks);
+        REQUIRE(s.keys_per_chunk >= min_keys);
+        REQUIRE(s.keys_per_chunk % 16 == 0);
+        REQUIRE(static_cast<int64_t>(s.n_used - 1) * s.keys_per_chunk < n_kv);  // the last chunk is not empty
+        REQUIRE(static_cast<int64_t>(s.n_used) * s.keys_per_chunk >= n_kv);      // and the chunks reach the end
+      }
 }

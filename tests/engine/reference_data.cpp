@@ -62,6 +62,28 @@ ParityBar parity_bar(const std::string& file) {
   return bar;
 }
 
+ParityBar issue_bar(const std::string& file) {
+  auto has = [&](const char* s) { return file.find(s) != std::string::npos; };
+  ParityBar bar;
+  if (has(".f32.")) bar.entry_tolerance = 2e-3;
+  else if (has(".f16.") || has(".bf16.") || has(".q8_0.") || file == "llama-2-tiny-random.gguf") bar.entry_tolerance = 2e-2;
+  else bar.entry_tolerance = 8e-2;
+  return bar;
+}
+
+bool expect_exact_parity(const std::string& file) {
+  // K-quant files (Q2_K…Q6_K, the _M mixes) are not reproduced yet: see docs/architecture.md,
+  // "llama.cpp numerics".
+  static const char* const exact[] = {
+      "llama-2-tiny-random.gguf",  "llama-spm-tiny.f32.gguf",  "llama-spm-tiny.bf16.gguf", "llama-spm-tiny.q8_0.gguf",
+      "llama-spm-tiny.q4_0.gguf",  "llama-spm-tiny.q4_1.gguf", "llama-spm-tiny.q5_0.gguf", "llama-spm-tiny.iq4_nl.gguf",
+      "llama3-bpe-tiny.q8_0.gguf", "qwen2-bpe-tiny.f16.gguf",  "qwen3-bpe-tiny.q8_0.gguf",
+  };
+  for (const char* f : exact)
+    if (file == f) return true;
+  return false;
+}
+
 std::vector<double> log_softmax(std::span<const float> logits) {
   double mx = -INFINITY;
   for (float l : logits) mx = std::max(mx, static_cast<double>(l));
