@@ -103,13 +103,15 @@ void Context::validate(const Batch& batch) const {
   }
 }
 
-void Context::decode(const Batch& batch) {
+void Context::decode(const Batch& batch, DecodeOutput output) {
   validate(batch);
   std::size_t n_outputs = 0;
   for (const BatchEntry& e : batch.entries()) n_outputs += e.logits ? 1 : 0;
-  const std::size_t n_vocab = static_cast<std::size_t>(model_.n_vocab());
+  const bool hidden = output == DecodeOutput::Embeddings;
+  const std::size_t width = hidden ? static_cast<std::size_t>(n_embd()) : static_cast<std::size_t>(model_.n_vocab());
   n_outputs_ = 0;  // until every chunk has run, no output is valid
-  logits_.resize(n_outputs * n_vocab);
+  output_kind_ = output;
+  outputs_.resize(n_outputs * width);
 
   std::vector<int32_t> tokens, positions, slots, output_rows;
   std::size_t outputs_done = 0;
@@ -126,9 +128,9 @@ void Context::decode(const Batch& batch) {
     ForwardBatch fb{tokens, positions, slots, output_rows};
     stream_->scratch_release(0);
     stream_->begin_batch(fb);
-    Tensor logits = model_.architecture().forward(*stream_, fb, *kv_);
+    Tensor result = model_.architecture().forward(*stream_, fb, *kv_, hidden ? ForwardOutput::Hidden : ForwardOutput::Logits);
     if (!output_rows.empty()) {
-      stream_->to_host(logits, std::span<float>(logits_).subspan(outputs_done * n_vocab, output_rows.size() * n_vocab));
+      stream_->to_host(result, std::span<float>(outputs_).subspan(outputs_done * width, output_rows.size() * width));
       outputs_done += output_rows.size();
     }
     stream_->synchronize();
@@ -138,10 +140,58 @@ void Context::decode(const Batch& batch) {
 }
 
 std::span<const float> Context::logits(std::size_t output) const {
+  if (output_kind_ != DecodeOutput::Logits) throw ContextError("the last decode computed embeddings, not logits");
   if (output >= n_outputs_)
     throw ContextError("output " + std::to_string(output) + " was not computed (the last decode produced " + std::to_string(n_outputs_) + ")");
   const std::size_t n_vocab = static_cast<std::size_t>(model_.n_vocab());
-  return std::span<const float>(logits_).subspan(output * n_vocab, n_vocab);
+  return std::span<const float>(outputs_).subspan(output * n_vocab, n_vocab);
+}
+
+std::span<const float> Context::embedding(std::size_t output) const {
+  if (output_kind_ != DecodeOutput::Embeddings) throw ContextError("the last decode computed logits, not embeddings");
+  if (output >= n_outputs_)
+    throw ContextError("output " + std::to_string(output) + " was not computed (the last decode produced " + std::to_string(n_outputs_) + ")");
+  const std::size_t width = static_cast<std::size_t>(n_embd());
+  return std::span<const float>(outputs_).subspan(output * width, width);
+}
+
+std::vector<float> Context::embed(std::span<const int32_t> tokens, int slot) {
+  check_slot(slot);
+  const PoolingType pooling = model_.hparams().pooling;
+  if (tokens.empty()) throw ContextError("cannot embed an empty input");
+  if (pooling == PoolingType::Rank)
+    throw ContextError("rank pooling (" + model_.hparams().arch + ".pooling_type = 4) needs a classifier head, which is not supported");
+  if (static_cast<int64_t>(tokens.size()) > options_.n_ctx)
+    throw ContextFullError("the input has " + std::to_string(tokens.size()) + " tokens but a slot holds " + std::to_string(options_.n_ctx));
+
+  // Mean pooling needs every token's hidden state; cls the first; last and none the last.
+  Batch batch;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const bool wanted = pooling == PoolingType::Mean || (pooling == PoolingType::Cls ? i == 0 : i + 1 == tokens.size());
+    batch.add(tokens[i], static_cast<int32_t>(i), slot, wanted);
+  }
+  truncate_slot(slot, 0);
+  std::vector<float> pooled(static_cast<std::size_t>(n_embd()), 0.0f);
+  try {
+    decode(batch, DecodeOutput::Embeddings);
+  } catch (...) {
+    kv_->set_length(slot, 0);
+    throw;
+  }
+  truncate_slot(slot, 0);
+  if (pooling == PoolingType::Mean) {
+    // Summed in double so the average does not depend on the input's length or order.
+    std::vector<double> sum(pooled.size(), 0.0);
+    for (std::size_t o = 0; o < n_outputs_; ++o) {
+      std::span<const float> row = embedding(o);
+      for (std::size_t j = 0; j < sum.size(); ++j) sum[j] += row[j];
+    }
+    for (std::size_t j = 0; j < sum.size(); ++j) pooled[j] = static_cast<float>(sum[j] / static_cast<double>(n_outputs_));
+  } else {
+    std::span<const float> row = embedding(0);
+    std::copy(row.begin(), row.end(), pooled.begin());
+  }
+  return pooled;
 }
 
 int Context::slot_length(int slot) const {

@@ -24,6 +24,16 @@
 // what they computed while the discarded tokens were visible — the same approximation as Ollama.
 // shift_discard_count() is Ollama's rule for n_discard.
 //
+// Embeddings: decode(batch, DecodeOutput::Embeddings) returns, for each entry that asks for
+// output, the final hidden state instead of logits — the residual stream after the output norm,
+// the n_embd-vector the LM head multiplies (llama.cpp's embeddings of a model without pooling);
+// the LM head is skipped. embed(tokens, slot) turns one input into a sentence embedding: it
+// clears the slot, decodes the tokens, pools per the model's {arch}.pooling_type (mean: average
+// over the tokens; cls: the first token; last, and none/absent — what Ollama does for a
+// generative model: the last token) and clears the slot again. Vectors are not normalised.
+//
+//   std::vector<float> v = ctx.embed(tokens, /*slot=*/0);   // n_embd floats
+//
 // A Context is used by one thread at a time; several contexts may share one Model.
 #pragma once
 
@@ -74,6 +84,8 @@ struct ContextOptions {
   std::optional<uint64_t> available_memory;  // nullopt = MemAvailable
 };
 
+enum class DecodeOutput { Logits, Embeddings };
+
 class Context {
  public:
   // Allocates the KV cache for all slots. Throws ContextError for invalid options and when the
@@ -90,11 +102,25 @@ class Context {
   int n_vocab() const { return model_.n_vocab(); }
   int n_threads() const;
 
+  int n_embd() const { return static_cast<int>(model_.hparams().n_embd); }
+
   // ---- decoding ----
-  void decode(const Batch& batch);
-  // Outputs of the last decode, in batch order of the entries that asked for logits.
+  // Runs the batch; each entry with `logits` set produces one output: a row of n_vocab logits, or
+  // with DecodeOutput::Embeddings a row of n_embd hidden-state values (see above).
+  void decode(const Batch& batch, DecodeOutput output = DecodeOutput::Logits);
+  // Outputs of the last decode, in batch order of the entries that asked for output. logits()
+  // after an Embeddings decode, or embedding() after a Logits decode, throws ContextError.
   std::size_t n_outputs() const { return n_outputs_; }
   std::span<const float> logits(std::size_t output) const;
+  std::span<const float> embedding(std::size_t output) const;
+
+  // ---- sentence embeddings ----
+  PoolingType pooling() const { return model_.hparams().pooling; }
+  // The pooled, unnormalised embedding (n_embd floats) of `tokens` computed in `slot`, which is
+  // cleared before and after. Throws ContextError for an empty input, rank pooling (it needs a
+  // classifier head hearth does not load), and — like decode — ContextFullError when the tokens
+  // exceed n_ctx.
+  std::vector<float> embed(std::span<const int32_t> tokens, int slot);
 
   // ---- KV cache per slot ----
   int slot_length(int slot) const;
@@ -125,7 +151,8 @@ class Context {
   ContextOptions options_;
   std::unique_ptr<Stream> stream_;
   std::unique_ptr<KvCache> kv_;
-  std::vector<float> logits_;
+  std::vector<float> outputs_;  // n_outputs_ rows of n_vocab logits or n_embd hidden values
+  DecodeOutput output_kind_ = DecodeOutput::Logits;
   std::size_t n_outputs_ = 0;
   int n_threads_ = 0;
 };

@@ -75,6 +75,17 @@ uint32_t vocab_size(const gguf::GgufFile& file, const KeyReader& keys) {
 
 }  // namespace
 
+const char* pooling_type_name(PoolingType p) {
+  switch (p) {
+    case PoolingType::None: return "none";
+    case PoolingType::Mean: return "mean";
+    case PoolingType::Cls: return "cls";
+    case PoolingType::Last: return "last";
+    case PoolingType::Rank: return "rank";
+  }
+  return "unknown";
+}
+
 ModelHParams read_hparams(const gguf::GgufFile& file) {
   ModelHParams hp;
   hp.arch = file.architecture();
@@ -132,6 +143,13 @@ ModelHParams read_hparams(const gguf::GgufFile& file) {
     hp.n_ctx_orig = keys.find_u32("rope.scaling.original_context_length").value_or(hp.n_ctx_train);
     hp.rope_attn_factor = keys.find_f32("rope.scaling.attn_factor").value_or(1.0f);
     if (hp.rope_scaling == RopeScaling::Yarn) hp.yarn_ext_factor = 1.0f;
+
+    if (const gguf::Value* v = file.metadata().find(keys.key("pooling_type"))) {
+      if (!v->is_integer()) keys.fail("metadata key '" + keys.key("pooling_type") + "' must be an integer");
+      const int64_t p = v->as_int();
+      if (p < -1 || p > 4) keys.fail(keys.key("pooling_type") + " = " + std::to_string(p) + " is not one of 0 (none), 1 (mean), 2 (cls), 3 (last), 4 (rank)");
+      hp.pooling = p <= 0 ? PoolingType::None : static_cast<PoolingType>(p);
+    }
 
     hp.n_vocab = vocab_size(file, keys);
     if (hp.n_vocab == 0) keys.fail("the vocabulary is empty");

@@ -19,6 +19,12 @@ namespace hearth::engine {
 
 enum class RopeScaling { None, Linear, Yarn, LongRope };
 
+// How a sentence embedding is pooled from per-token hidden states: {arch}.pooling_type, with
+// llama.cpp's numbering (0 none, 1 mean, 2 cls, 3 last, 4 rank; -1 "unspecified" reads as none).
+// Generative models carry no key (None); Context::embed then takes the last token, as Ollama does.
+enum class PoolingType { None = 0, Mean = 1, Cls = 2, Last = 3, Rank = 4 };
+const char* pooling_type_name(PoolingType p);
+
 struct ModelHParams {
   std::string arch;          // general.architecture
   uint32_t n_vocab = 0;      // tokenizer.ggml.tokens count, else {arch}.vocab_size, else token_embd rows
@@ -41,6 +47,8 @@ struct ModelHParams {
   float yarn_ext_factor = 0.0f;   // 1 when rope scaling is YaRN
   float yarn_beta_fast = 32.0f;
   float yarn_beta_slow = 1.0f;
+
+  PoolingType pooling = PoolingType::None;  // {arch}.pooling_type
 
   uint32_t n_embd_q() const { return head_dim * n_head; }
   uint32_t n_embd_k() const { return head_dim * n_head_kv; }

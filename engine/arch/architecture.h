@@ -6,7 +6,8 @@
 // that implements it:
 //
 //   auto arch = load_architecture(file, hparams, backend);   // throws ModelError
-//   Tensor logits = arch->forward(ops, batch, kv);           // {n_vocab, batch.output_rows.size()}
+//   Tensor logits = arch->forward(ops, batch, kv, ForwardOutput::Logits);   // {n_vocab, outputs}
+//   Tensor hidden = arch->forward(ops, batch, kv, ForwardOutput::Hidden);   // {n_embd, outputs}
 #pragma once
 
 #include <memory>
@@ -20,15 +21,21 @@
 
 namespace hearth::engine {
 
+// What forward() returns for the output rows: the logits, or the final hidden state — the
+// residual stream after the output norm, the vector the LM head multiplies (llama.cpp's
+// embeddings of a model without pooling). Hidden skips the LM head.
+enum class ForwardOutput { Logits, Hidden };
+
 class Architecture {
  public:
   virtual ~Architecture() = default;
 
   // Runs the model on one chunk: writes K/V of every entry into its (slot, position) cell and
-  // returns the logits {n_vocab, output_rows.size()} of the entries in batch.output_rows, allocated
-  // in the stream's scratch (valid until the next forward). With no output rows it returns an
-  // empty tensor and skips everything after the last layer's attention.
-  virtual Tensor forward(Stream& ops, const ForwardBatch& batch, const KvCache& kv) const = 0;
+  // returns the logits {n_vocab, output_rows.size()} (or the hidden states {n_embd, …}, see
+  // ForwardOutput) of the entries in batch.output_rows, allocated in the stream's scratch (valid
+  // until the next forward). With no output rows it returns an empty tensor and skips everything
+  // after the last layer's attention.
+  virtual Tensor forward(Stream& ops, const ForwardBatch& batch, const KvCache& kv, ForwardOutput output) const = 0;
 
   // How keys are rotated before they are cached (a context shift re-rotates them).
   virtual const RopeConfig& key_rope() const = 0;

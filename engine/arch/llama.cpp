@@ -69,7 +69,7 @@ class Llama final : public Architecture {
 
   const RopeConfig& key_rope() const override { return rope_; }
 
-  Tensor forward(Stream& ops, const ForwardBatch& batch, const KvCache& kv) const override {
+  Tensor forward(Stream& ops, const ForwardBatch& batch, const KvCache& kv, ForwardOutput output) const override {
     const float eps = hp_.rms_eps;
     Tensor x = ops.embed(w_.token_embd, batch);  // residual stream, [n_embd, T]
     for (uint32_t il = 0; il < hp_.n_layer; ++il) {
@@ -107,7 +107,9 @@ class Llama final : public Architecture {
       Tensor h = ops.swiglu(ops.matmul(L.ffn_gate, n), ops.matmul(L.ffn_up, n));
       ops.add_to(x, ops.matmul(L.ffn_down, h));
     }
-    return ops.matmul(w_.output, ops.rms_norm(x, w_.output_norm, eps));
+    Tensor hidden = ops.rms_norm(x, w_.output_norm, eps);
+    if (output == ForwardOutput::Hidden) return hidden;
+    return ops.matmul(w_.output, hidden);
   }
 
  private:

@@ -59,7 +59,7 @@ class Qwen3 final : public Architecture {
 
   const RopeConfig& key_rope() const override { return rope_; }
 
-  Tensor forward(Stream& ops, const ForwardBatch& batch, const KvCache& kv) const override {
+  Tensor forward(Stream& ops, const ForwardBatch& batch, const KvCache& kv, ForwardOutput output) const override {
     const float eps = hp_.rms_eps;
     const int64_t T = batch.size();
     const int64_t head_dim = hp_.head_dim;
@@ -92,7 +92,9 @@ class Qwen3 final : public Architecture {
       Tensor h = ops.swiglu(ops.matmul(L.ffn_gate, n), ops.matmul(L.ffn_up, n));
       ops.add_to(x, ops.matmul(L.ffn_down, h));
     }
-    return ops.matmul(w_.output, ops.rms_norm(x, w_.output_norm, eps));
+    Tensor hidden = ops.rms_norm(x, w_.output_norm, eps);
+    if (output == ForwardOutput::Hidden) return hidden;
+    return ops.matmul(w_.output, hidden);
   }
 
  private:

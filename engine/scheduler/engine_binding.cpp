@@ -78,6 +78,11 @@ class EngineModel final : public ModelInstance {
     return true;
   }
   bool can_shift() const override { return true; }
+
+  // Context::embed clears the slot before and after and pools per {arch}.pooling_type (the last
+  // token for a generative model). Rank pooling needs a classifier head hearth does not load.
+  bool can_embed() const override { return context_->pooling() != engine::PoolingType::Rank; }
+  std::vector<float> embed(std::span<const int32_t> tokens, int slot) override { return context_->embed(tokens, slot); }
   void shift_slot(int slot, int n_keep, int n_discard, int) override { context_->shift_slot(slot, n_keep, n_discard); }
 
   uint64_t memory_bytes() const override { return model_->weight_bytes() + context_->kv_bytes() + kScratchMargin; }

@@ -2,7 +2,8 @@
 //
 // This is the only place where the scheduler meets the engine: it loads a GGUF with
 // engine::Model, gives it an engine::Context with one KV slot per parallel request, builds the
-// tokenizer from the file's metadata, and maps the scheduler's batches onto Context::decode.
+// tokenizer from the file's metadata, and maps the scheduler's batches onto Context::decode and
+// embedding jobs onto Context::embed (pooled final hidden state, any architecture and backend).
 // Backend choice: CUDA when it was built in and num_gpu is not 0, else CPU.
 //
 //   auto loader = std::make_shared<EngineModelLoader>(EngineLoaderConfig{.kv_cache_type = "f16"});

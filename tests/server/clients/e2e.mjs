@@ -194,17 +194,6 @@ await check('the model\'s SYSTEM prompt reaches chat prompts', async () => {
   const sys = await ollama.chat({ model: 'tiny-sys', messages: [{ role: 'user', content: 'x' }], options: greedy });
   assert(sys.prompt_eval_count > plain.prompt_eval_count, `${sys.prompt_eval_count} vs ${plain.prompt_eval_count}`);
 });
-await check('embed: vectors, or a clear error when the engine has no embeddings', async () => {
-  try {
-    const r = await ollama.embed({ model: 'tiny', input: ['a', 'b'] });
-    assertEq(r.embeddings.length, 2, 'two vectors');
-    const norm = Math.hypot(...r.embeddings[0]);
-    assert(Math.abs(norm - 1) < 1e-5, `L2 norm ${norm}`);
-  } catch (e) {
-    assertEq(e.status_code, 501, 'status');
-    assert(String(e.error).includes('does not support embeddings'), e.error);
-  }
-});
 await check('ps lists the loaded model with its context and expiry', async () => {
   const { models } = await ollama.ps();
   const m = models.find((x) => x.name === 'tiny:latest');
@@ -231,6 +220,102 @@ await check('copy and delete', async () => {
   assert(!(await ollama.list()).models.some((m) => m.name === 'tiny-copy:latest'), 'deleted');
   await expectError(ollama.delete({ model: 'tiny-copy' }), 404, 'not found');
   assert((await ollama.list()).models.some((m) => m.name === 'tiny:latest'), 'source kept (shared blob)');
+});
+
+console.log('embeddings');
+// The model's hidden state after the output norm, last token (a generative model has no
+// pooling_type); the engine suite checks the vector itself against llama.cpp's reference. Here:
+// the API's shapes, normalisation, truncation and the three routes agreeing with each other.
+const norm = (v) => Math.hypot(...v);
+const unit = (v) => { const n = norm(v); return v.map((x) => x / n); };
+const maxDiff = (a, b) => { assertEq(a.length, b.length, 'lengths'); return Math.max(...a.map((x, i) => Math.abs(x - b[i]))); };
+const sentence = 'The quick brown fox jumps over the lazy dog';
+let embeddingLength, sentenceVector, sentenceTokens;
+await check('embed (single input): one L2-normalised vector of embedding_length values', async () => {
+  embeddingLength = (await ollama.show({ model: 'tiny' })).model_info['llama.embedding_length'];
+  assert(Number.isInteger(embeddingLength) && embeddingLength > 0, `embedding_length ${embeddingLength}`);
+  const r = await ollama.embed({ model: 'tiny', input: sentence });
+  assertEq(r.model, 'tiny', 'model');
+  assertEq(r.embeddings.length, 1, 'one vector');
+  assertEq(r.embeddings[0].length, embeddingLength, 'vector length');
+  assert(Math.abs(norm(r.embeddings[0]) - 1) < 1e-5, `L2 norm ${norm(r.embeddings[0])}`);
+  assert(r.prompt_eval_count > 5 && Number.isInteger(r.total_duration) && r.total_duration > 0, `statistics ${JSON.stringify(r)}`);
+  [sentenceVector, sentenceTokens] = [r.embeddings[0], r.prompt_eval_count];
+});
+await check('embed (array): identical inputs give identical vectors, different inputs differ', async () => {
+  const other = 'Stock markets fell sharply on Monday';
+  const r = await ollama.embed({ model: 'tiny', input: [sentence, other, sentence] });
+  assertEq(r.embeddings.length, 3, 'three vectors');
+  for (const v of r.embeddings) {
+    assertEq(v.length, embeddingLength, 'vector length');
+    assert(Math.abs(norm(v) - 1) < 1e-5, `L2 norm ${norm(v)}`);
+  }
+  assertEq(r.embeddings[2], r.embeddings[0], 'same input twice in one request');
+  assertEq(r.embeddings[0], sentenceVector, 'same input in another request');
+  assert(maxDiff(r.embeddings[0], r.embeddings[1]) > 1e-3, 'different inputs differ');
+  const single = await ollama.embed({ model: 'tiny', input: other });
+  assertEq(r.prompt_eval_count, 2 * sentenceTokens + single.prompt_eval_count, 'prompt_eval_count sums the inputs');
+});
+await check('legacy embeddings: the unnormalised vector, which normalised equals /api/embed\'s', async () => {
+  const r = await ollama.embeddings({ model: 'tiny', prompt: sentence });
+  assertEq(r.embedding.length, embeddingLength, 'vector length');
+  assert(Math.abs(norm(r.embedding) - 1) > 1e-3, `the legacy route does not normalise (norm ${norm(r.embedding)})`);
+  assert(maxDiff(unit(r.embedding), sentenceVector) < 1e-6, 'normalised legacy vector = /api/embed vector');
+  // dimensions: the first N values, normalised again (spec §2.5).
+  const d = await ollama.embed({ model: 'tiny', input: sentence, dimensions: 16 });
+  assertEq(d.embeddings[0].length, 16, 'dimensions');
+  assert(maxDiff(d.embeddings[0], unit(r.embedding.slice(0, 16))) < 1e-6, 'cut to 16 values, then normalised');
+  const empty = await ollama.embeddings({ model: 'tiny', prompt: '' });
+  assertEq(empty.embedding, [], 'an empty prompt only loads the model');
+});
+await check('embed: empty input loads the model; bad input types are 400', async () => {
+  let r = curl(['-X', 'POST', `${server.url}/api/embed`, '-d', '{"model":"tiny","input":[]}']);
+  assertEq([r.status, JSON.parse(r.body)], [200, { model: 'tiny', embeddings: [] }], 'empty array');
+  r = curl(['-X', 'POST', `${server.url}/api/embed`, '-d', '{"model":"tiny","input":""}']);
+  assertEq([r.status, JSON.parse(r.body).embeddings], [200, []], 'empty string');
+  r = curl(['-X', 'POST', `${server.url}/api/embed`, '-d', '{"model":"tiny","input":[1]}']);
+  assertEq([r.status, JSON.parse(r.body).error], [400, 'invalid input type'], 'number in the array');
+  r = curl(['-X', 'POST', `${server.url}/api/embed`, '-d', '{"model":"nope","input":"x"}']);
+  assertEq([r.status, JSON.parse(r.body).error], [404, 'model "nope" not found, try pulling it first'], 'unknown model');
+});
+await check('embed: too long with truncate false is 400; truncate true cuts it to num_ctx', async () => {
+  const long = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
+  const options = { num_ctx: 32 };
+  try {
+    await expectError(ollama.embed({ model: 'tiny', input: long, truncate: false, options }), 400,
+                      'the input length exceeds the context length');
+    const r = await ollama.embed({ model: 'tiny', input: long, options });
+    assertEq(r.prompt_eval_count, 32, 'tokens after truncation (BOS included)');
+    assert(Math.abs(norm(r.embeddings[0]) - 1) < 1e-5, 'normalised');
+    const s = await ollama.embed({ model: 'tiny', input: sentence, truncate: false, options });
+    assert(maxDiff(s.embeddings[0], sentenceVector) < 1e-6, 'a short input is not affected by num_ctx');
+  } finally {
+    // Unload the num_ctx 32 runner: later requests leave num_ctx unset and would reuse it.
+    await ollama.generate({ model: 'tiny', prompt: '', keep_alive: 0 });
+    for (let i = 0; i < 50 && (await ollama.ps()).models.some((m) => m.name === 'tiny:latest'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+  }
+});
+await check('openai embeddings.create: normalised vectors equal to /api/embed, usage, dimensions', async () => {
+  const other = 'Stock markets fell sharply on Monday';
+  const api = await ollama.embed({ model: 'tiny', input: [sentence, other] });
+  // The client asks for base64 unless told otherwise; try both encodings.
+  for (const encoding_format of [undefined, 'float']) {
+    const r = await openai.embeddings.create({ model: 'tiny', input: [sentence, other], ...(encoding_format ? { encoding_format } : {}) });
+    assertEq(r.object, 'list', 'object');
+    assertEq(r.data.map((d) => d.index), [0, 1], 'indices');
+    assertEq(r.usage.prompt_tokens, api.prompt_eval_count, 'usage.prompt_tokens');
+    for (let i = 0; i < 2; i++) {
+      const v = Array.from(r.data[i].embedding);
+      assertEq(v.length, embeddingLength, 'vector length');
+      // base64 carries float32: compare at float32 precision.
+      assert(maxDiff(v, api.embeddings[i]) < 1e-6, `vector ${i} (${encoding_format ?? 'base64'}) equals /api/embed`);
+    }
+  }
+  const d = await openai.embeddings.create({ model: 'tiny', input: sentence, dimensions: 8, encoding_format: 'float' });
+  assertEq(d.data[0].embedding.length, 8, 'dimensions');
+  assert(Math.abs(norm(d.data[0].embedding) - 1) < 1e-5, 'normalised after the cut');
+  await expectError(openai.embeddings.create({ model: 'tiny', input: [] }), 400);
 });
 
 console.log('OpenAI compatibility');
