@@ -51,7 +51,9 @@ PartialCleanupReport cleanup_partial_downloads(const store::ModelStore& store) {
 
 StartupCleanup startup_cleanup(store::ModelStore& store, const store::StartupOptions& options) {
   StartupCleanup result;
-  result.store = store.startup_cleanup(options);
+  store::StartupOptions keep_partials = options;
+  keep_partials.keep_non_digest = [](const std::string& name) { return is_partial_name(name); };
+  result.store = store.startup_cleanup(keep_partials);
   result.partials = cleanup_partial_downloads(store);
   return result;
 }

@@ -1,9 +1,10 @@
 // engine/registry/cleanup.h — startup hygiene for interrupted downloads.
 //
 // The store's own `ModelStore::startup_cleanup` removes hearth temp files and, when pruning is on
-// and every manifest parses, every file in blobs/ that is not a digest — which includes download
-// partials (Ollama does the same at startup). When it does not prune (OLLAMA_NOPRUNE, or a damaged
-// manifest), partials stay, and this function sorts them: a download that can still resume (data
+// and every manifest parses, every file in blobs/ that is not a digest. Ollama deletes download
+// partials there too; hearth keeps them (StartupOptions::keep_non_digest) so that a pull cut by a
+// crash or SIGKILL of the server resumes after the restart, and sorts them with
+// cleanup_partial_downloads, with or without pruning: a download that can still resume (data
 // file plus a consistent set of part states of the right size) is kept; anything else is garbage
 // and removed — state files without data, data without states, inconsistent parts, and partials of
 // blobs that already exist. Files of a download running in this or another process (the data file

@@ -451,6 +451,7 @@ StartupReport ModelStore::startup_cleanup(const StartupOptions& options) {
     if (!fs::is_regular_file(fs::symlink_status(p, ec))) continue;
     std::optional<Digest> d = Digest::try_parse(n);
     if (!d || n.compare(0, 7, "sha256-") != 0) {
+      if (options.keep_non_digest && options.keep_non_digest(n)) continue;
       if (::unlink(p.c_str()) == 0) ++report.invalid_blobs_removed;
       continue;
     }

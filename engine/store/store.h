@@ -131,6 +131,10 @@ class BlobWriter {
 struct StartupOptions {
   // Unreferenced blobs younger than this are kept (an upload for a create may be in flight).
   std::chrono::seconds unreferenced_grace{3600};
+  // Files in blobs/ that are not digests are removed when pruning, except those this predicate
+  // claims: the registry keeps download partials so a pull interrupted by a crash resumes after
+  // the restart (registry::startup_cleanup then removes the ones that cannot resume).
+  std::function<bool(const std::string& file_name)> keep_non_digest;
 };
 
 struct StartupReport {

@@ -189,11 +189,15 @@ TEST_CASE("pull: cancelled half way, the next pull resumes from the saved parts"
   CHECK(saved >= 900'000);
   CHECK(saved < 2'000'000);
 
-  // Startup hygiene keeps a resumable download (pruning off), removes junk.
-  store::StoreConfig nc{store->root(), true};
-  store::ModelStore noprune_store(nc);
+  // A server restart's startup hygiene — with pruning on, the default — keeps a resumable
+  // download and removes junk (a state file without data); a plain non-digest file goes too.
+  store::StoreConfig pruning{store->root(), false};
+  store::ModelStore restarted(pruning);
   std::ofstream(store->blobs_dir() / ("sha256-" + std::string(64, 'a') + "-partial-0")) << "{}";
-  auto report = registry::startup_cleanup(noprune_store);
+  std::ofstream(store->blobs_dir() / "stray-file") << "x";
+  auto report = registry::startup_cleanup(restarted);
+  CHECK(report.store.pruned);
+  CHECK(report.store.invalid_blobs_removed == 1);
   CHECK(report.partials.resumable_kept == 1);
   CHECK(report.partials.files_removed == 1);
 

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "engine/registry/cleanup.h"
 #include "engine/registry/part_state.h"
 #include "engine/registry/puller.h"
 #include "engine/registry/pusher.h"
@@ -128,6 +129,9 @@ TEST_CASE("real registry: a pull killed half way resumes and transfers less than
   auto parts = load_part_states(target->blobs_dir(), weights, kFixtureSize);
   REQUIRE(parts);
   CHECK((*parts)[0].completed > 0);
+  // What `hearth serve` does when it starts again (pruning on, as by default).
+  auto restart = registry::startup_cleanup(*target);
+  CHECK(restart.partials.resumable_kept == 1);
 
   proxy.reset_count();
   Puller puller(*target, fast_registry_config());
