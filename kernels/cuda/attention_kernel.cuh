@@ -142,6 +142,29 @@ __device__ __forceinline__ float finish_score(float dot, float scale, float soft
   return s;
 }
 
+// One warp's online-softmax step over a tile of n scores in shared memory: turns the scores into
+// exp(score − m_new) in place and updates the running max m and sum l; lane 0 writes the factor
+// alpha = exp(m_old − m_new) that rescales the accumulated output (0 on the first tile, m_old = −∞).
+__device__ __forceinline__ void online_softmax_tile(float* scores, int n, float& m, float& l, float& alpha, int lane) {
+  float mx = -INFINITY;
+  for (int i = lane; i < n; i += 32) mx = fmaxf(mx, scores[i]);
+  mx = detail::warp_max(mx);
+  const float m_old = m;
+  const float m_new = fmaxf(m_old, mx);
+  float sum = 0.0f;
+  for (int i = lane; i < n; i += 32) {
+    const float e = expf(scores[i] - m_new);
+    scores[i] = e;
+    sum += e;
+  }
+  sum = detail::warp_sum(sum);
+  if (lane == 0) {
+    alpha = expf(m_old - m_new);
+    l = l * alpha + sum;
+    m = m_new;
+  }
+}
+
 __device__ __forceinline__ int64_t token_length(const Params& p, int64_t t) {
   return std::min(static_cast<int64_t>(p.positions[t]) + 1, p.cells_per_slot);  // positions are validated on the host
 }
@@ -237,27 +260,7 @@ __global__ void __launch_bounds__(kThreads) split_kernel(const __grid_constant__
     }
     __syncthreads();
     // Online softmax, a warp per query head (every tile has at least one valid key).
-    if (warp < nh) {
-      float* sj = s_p[warp];
-      float mx = -INFINITY;
-      for (int i = lane; i < kTile; i += 32) mx = fmaxf(mx, sj[i]);
-      mx = detail::warp_max(mx);
-      const float m_old = s_m[warp];
-      const float m_new = fmaxf(m_old, mx);
-      float sum = 0.0f;
-      for (int i = lane; i < kTile; i += 32) {
-        const float e = expf(sj[i] - m_new);
-        sj[i] = e;
-        sum += e;
-      }
-      sum = detail::warp_sum(sum);
-      if (lane == 0) {
-        const float alpha = expf(m_old - m_new);  // 0 on the first tile (m_old = −∞)
-        s_alpha[warp] = alpha;
-        s_l[warp] = s_l[warp] * alpha + sum;
-        s_m[warp] = m_new;
-      }
-    }
+    if (warp < nh) online_softmax_tile(s_p[warp], kTile, s_m[warp], s_l[warp], s_alpha[warp], lane);
     __syncthreads();
     // o = o·alpha + Σ_keys p·v over this thread's keys.
     HEARTH_UNROLL
@@ -389,27 +392,7 @@ __global__ void __launch_bounds__(kThreads) generic_kernel(const __grid_constant
       }
     }
     __syncthreads();
-    for (int j = warp; j < n_gqa; j += kWarps) {
-      float* sj = s_t + j * kGenericTile;
-      float mx = -INFINITY;
-      for (int kk = lane; kk < n_t; kk += 32) mx = fmaxf(mx, sj[kk]);
-      mx = detail::warp_max(mx);
-      const float m_old = m_s[j];
-      const float m_new = fmaxf(m_old, mx);
-      float sum = 0.0f;
-      for (int kk = lane; kk < n_t; kk += 32) {
-        const float e = expf(sj[kk] - m_new);
-        sj[kk] = e;
-        sum += e;
-      }
-      sum = detail::warp_sum(sum);
-      if (lane == 0) {
-        const float alpha = expf(m_old - m_new);
-        a_s[j] = alpha;
-        l_s[j] = l_s[j] * alpha + sum;
-        m_s[j] = m_new;
-      }
-    }
+    for (int j = warp; j < n_gqa; j += kWarps) online_softmax_tile(s_t + j * kGenericTile, n_t, m_s[j], l_s[j], a_s[j], lane);
     __syncthreads();
     for (int item = static_cast<int>(threadIdx.x); item < n_gqa * half_dim; item += kThreads) {
       const int j = item / half_dim, d2 = item % half_dim;

@@ -9,22 +9,7 @@
 #include <cuda_runtime.h>
 #endif
 
-// Full unrolling of fixed-count loops in device code (register arrays stay in registers); nothing
-// for the host compiler, which does not know the pragma.
-#ifndef HEARTH_UNROLL
-#if defined(__CUDA_ARCH__)
-#define HEARTH_UNROLL _Pragma("unroll")
-#else
-#define HEARTH_UNROLL
-#endif
-#endif
-// Partial unrolling by n (software pipelining of independent loads in a runtime-bounded loop).
-#if defined(__CUDA_ARCH__)
-#define HEARTH_PRAGMA_(x) _Pragma(#x)
-#define HEARTH_UNROLL_BY(n) HEARTH_PRAGMA_(unroll n)
-#else
-#define HEARTH_UNROLL_BY(n)
-#endif
+#include "kernels/cuda/unroll.h"
 
 // Dynamic shared memory of a kernel: `extern __shared__ T name[]` on the device, the emulator's
 // per-block buffer in host tests (tests/cuda/emu/cuda_emu.h).

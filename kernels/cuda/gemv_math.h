@@ -34,14 +34,7 @@
 #include <cuda_fp16.h>
 #endif
 
-// Full unrolling of fixed-count loops on the device (register arrays stay in registers).
-#ifndef HEARTH_UNROLL
-#if defined(__CUDA_ARCH__)
-#define HEARTH_UNROLL _Pragma("unroll")
-#else
-#define HEARTH_UNROLL
-#endif
-#endif
+#include "kernels/cuda/unroll.h"
 
 namespace hearth::cuda::gemv_math {
 
