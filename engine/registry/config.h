@@ -30,7 +30,8 @@ struct TransferTuning {
   uint64_t max_part_size = 1'000'000'000;
   int part_retries = 6;                                  // attempts after the first
   std::chrono::milliseconds retry_backoff{1000};         // doubled after each failed attempt
-  std::chrono::milliseconds state_save_interval{1000};   // how often part progress is persisted
+  // How often part progress is persisted: a crash re-downloads at most this much time of transfer.
+  std::chrono::milliseconds state_save_interval{250};
   std::chrono::milliseconds progress_interval{60};
   uint64_t upload_chunk_size = 100'000'000;              // push: larger blobs go up in PATCH parts
   std::size_t max_layers = 1024;                         // a manifest with more is refused
