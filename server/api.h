@@ -136,6 +136,9 @@ class Api final : public RequestHandler {
                                                        const std::string& missing_message);
   sched::LoadSpec load_spec_for(const ModelInfo& model, const Json* request_options, sched::GenerationParams* params);
   sched::ModelLabel label_for(const ModelInfo& model) const;
+  template <class Request>  // GenerateRequest or ChatRequest (defined in api_inference.cpp)
+  std::shared_ptr<sched::Job> text_job(const ModelInfo& model, const Request& req, sched::Clock::time_point received,
+                                       Exchange& ex);
   void submit(std::shared_ptr<sched::Job> job);  // translates queue-full into ApiError(503)
 
   ApiConfig config_;

@@ -104,6 +104,35 @@ void Api::submit(std::shared_ptr<sched::Job> job) {
 
 // ---- /api/generate ----------------------------------------------------------------------------
 
+namespace {
+
+// `_debug_render_only`: the request's status object, not done, with the rendered prompt.
+HttpResponse debug_render_response(Json status, const PromptRequest& prompt) {
+  status.as_object().erase("done_reason");
+  status["done"] = false;
+  status["_debug_info"] = Json::object({{"rendered_template", render_prompt(prompt)}, {"image_count", 0}});
+  return HttpResponse::json(200, status.dump());
+}
+
+}  // namespace
+
+// The scheduler job of a generate or chat request: what to load, the sampling options and the
+// flags both requests share. The caller sets the kind and the prompt.
+template <class Request>
+std::shared_ptr<sched::Job> Api::text_job(const ModelInfo& model, const Request& req, sched::Clock::time_point received,
+                                          Exchange& ex) {
+  auto job = std::make_shared<sched::Job>();
+  job->received = received;
+  job->model = load_spec_for(model, req.options.is_object() ? &req.options : nullptr, &job->params);
+  job->label = label_for(model);
+  job->keep_alive = req.keep_alive;
+  job->params.truncate = req.truncate;
+  job->params.shift = req.shift;
+  job->params.top_logprobs = req.logprobs ? req.top_logprobs : -1;
+  job->cancel = ex.cancel();
+  return job;
+}
+
 void Api::generate(std::shared_ptr<Exchange> ex) {
   GenerateRequest req = parse_generate(decode_body(ex->request().body, "GenerateRequest"));
   GenerateRun run;
@@ -159,23 +188,9 @@ void Api::run_generate(GenerateRun run, std::shared_ptr<Exchange> ex) {
   }
   if (req.context) prompt.context = *req.context;
 
-  if (req.debug_render_only) {
-    Json out = generate_status_object(req.model, "");
-    out.as_object().erase("done_reason");
-    out["done"] = false;
-    out["_debug_info"] = Json::object({{"rendered_template", render_prompt(prompt)}, {"image_count", 0}});
-    return ex->respond(HttpResponse::json(200, out.dump()));
-  }
+  if (req.debug_render_only) return ex->respond(debug_render_response(generate_status_object(req.model, ""), prompt));
 
-  auto job = std::make_shared<sched::Job>();
-  job->received = received;
-  job->model = load_spec_for(*model, req.options.is_object() ? &req.options : nullptr, &job->params);
-  job->label = label_for(*model);
-  job->keep_alive = req.keep_alive;
-  job->params.truncate = req.truncate;
-  job->params.shift = req.shift;
-  job->params.top_logprobs = req.logprobs ? req.top_logprobs : -1;
-  job->cancel = ex->cancel();
+  auto job = text_job(*model, req, received, *ex);
   auto sink = std::make_shared<InferenceSink>(ex, std::move(run.format), run.stream, received);
   if (req.prompt.empty() && req.suffix.empty()) {
     job->kind = sched::JobKind::Load;
@@ -233,23 +248,9 @@ void Api::run_chat(ChatRun run, std::shared_ptr<Exchange> ex) {
   prompt.truncate = req.truncate;
   prompt.messages = chat_messages(*model, req.messages);
 
-  if (req.debug_render_only) {
-    Json out = chat_status_object(run.model_name, "");
-    out.as_object().erase("done_reason");
-    out["done"] = false;
-    out["_debug_info"] = Json::object({{"rendered_template", render_prompt(prompt)}, {"image_count", 0}});
-    return ex->respond(HttpResponse::json(200, out.dump()));
-  }
+  if (req.debug_render_only) return ex->respond(debug_render_response(chat_status_object(run.model_name, ""), prompt));
 
-  auto job = std::make_shared<sched::Job>();
-  job->received = received;
-  job->model = load_spec_for(*model, req.options.is_object() ? &req.options : nullptr, &job->params);
-  job->label = label_for(*model);
-  job->keep_alive = req.keep_alive;
-  job->params.truncate = req.truncate;
-  job->params.shift = req.shift;
-  job->params.top_logprobs = req.logprobs ? req.top_logprobs : -1;
-  job->cancel = ex->cancel();
+  auto job = text_job(*model, req, received, *ex);
   auto sink = std::make_shared<InferenceSink>(ex, std::move(run.format), run.stream, received);
   if (no_messages) {
     job->kind = sched::JobKind::Load;
