@@ -194,6 +194,23 @@ await check('the model\'s SYSTEM prompt reaches chat prompts', async () => {
   const sys = await ollama.chat({ model: 'tiny-sys', messages: [{ role: 'user', content: 'x' }], options: greedy });
   assert(sys.prompt_eval_count > plain.prompt_eval_count, `${sys.prompt_eval_count} vs ${plain.prompt_eval_count}`);
 });
+await check('_debug_render_only returns the rendered prompt without running the model', async () => {
+  const post = async (path, body) => {
+    const r = await fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify({ ...body, _debug_render_only: true }) });
+    assertEq(r.status, 200, `${path} status`);
+    return r.json();
+  };
+  const g = await post('/api/generate', { model: 'tiny-sys', prompt: 'Why is the sky blue?' });
+  assertEq(g.done, false, 'generate: done');
+  assert(!('done_reason' in g), 'generate: no done_reason');
+  const gt = g._debug_info.rendered_template;
+  assert(gt.includes('Why is the sky blue?') && gt.includes('You are terse.'), `generate render: ${gt}`);
+  const c = await post('/api/chat', { model: 'tiny-sys', messages: [{ role: 'user', content: 'First question' }] });
+  assertEq(c.done, false, 'chat: done');
+  const ct = c._debug_info.rendered_template;
+  assert(ct.includes('First question') && ct.includes('You are terse.'), `chat render: ${ct}`);
+  assertEq(c._debug_info.image_count, 0, 'image_count');
+});
 await check('ps lists the loaded model with its context and expiry', async () => {
   const { models } = await ollama.ps();
   const m = models.find((x) => x.name === 'tiny:latest');
