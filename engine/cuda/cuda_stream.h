@@ -35,6 +35,10 @@
 #include "kernels/cpu/thread_pool.h"
 #include "kernels/cuda/cublas_gemm.h"
 
+namespace hearth::cuda {
+enum class GluKind;  // kernels/cuda/cuda_kernels.h
+}
+
 namespace hearth::engine::cuda {
 
 class CudaStream final : public Stream {
@@ -99,6 +103,7 @@ class CudaStream final : public Stream {
   // Activations as Q8_1 for a matmul: cached from rms_norm/swiglu, or a recorded quantization.
   Q8Rows q8_for(const Tensor& x);
   Q8Rows q8_alloc(int64_t cols, int64_t rows);
+  Tensor glu(const char* name, hearth::cuda::GluKind kind, const Tensor& gate, const Tensor& up);
   void remember_q8(const Tensor& x, Q8Rows q);
 
   // Matmul paths (cuda_stream_matmul.cpp).

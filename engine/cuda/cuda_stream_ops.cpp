@@ -195,31 +195,19 @@ Tensor CudaStream::attention(const Tensor& q, const KvLayer& kv, const Attention
   return out;
 }
 
-Tensor CudaStream::swiglu(const Tensor& gate, const Tensor& up) {
-  require_f32("swiglu", gate);
-  require_f32("swiglu", up);
-  require_same_shape("swiglu", gate, up);
-  Tensor out = scratch(TensorType::F32, gate.cols(), gate.rows());
-  auto op = zeroed<GluOp>();
-  op.kind = kern::GluKind::Silu, op.gate = fptr(gate), op.ldg = ld(gate), op.up = fptr(up), op.ldu = ld(up);
-  op.y = fptr(out), op.ldy = ld(out), op.cols = gate.cols(), op.rows = gate.rows();
-  Q8Rows q;
-  if (gate.cols() % 32 == 0) {
-    q = q8_alloc(gate.cols(), gate.rows());
-    op.qs = q.qs, op.ds = q.ds;
-  }
-  record(&run_glu, op);
-  if (q.qs) remember_q8(out, q);
-  return out;
-}
+Tensor CudaStream::swiglu(const Tensor& gate, const Tensor& up) { return glu("swiglu", kern::GluKind::Silu, gate, up); }
 
-Tensor CudaStream::gelu_glu(const Tensor& gate, const Tensor& up) {
-  require_f32("gelu_glu", gate);
-  require_f32("gelu_glu", up);
-  require_same_shape("gelu_glu", gate, up);
+Tensor CudaStream::gelu_glu(const Tensor& gate, const Tensor& up) { return glu("gelu_glu", kern::GluKind::GeluTanh, gate, up); }
+
+// act(gate) ⊙ up, with the Q8_1 copy of the result for the next matmul fused in when the rows are
+// whole blocks.
+Tensor CudaStream::glu(const char* name, kern::GluKind kind, const Tensor& gate, const Tensor& up) {
+  require_f32(name, gate);
+  require_f32(name, up);
+  require_same_shape(name, gate, up);
   Tensor out = scratch(TensorType::F32, gate.cols(), gate.rows());
   auto op = zeroed<GluOp>();
-  op.kind = kern::GluKind::GeluTanh, op.gate = fptr(gate), op.ldg = ld(gate), op.up = fptr(up), op.ldu = ld(up);
+  op.kind = kind, op.gate = fptr(gate), op.ldg = ld(gate), op.up = fptr(up), op.ldu = ld(up);
   op.y = fptr(out), op.ldy = ld(out), op.cols = gate.cols(), op.rows = gate.rows();
   Q8Rows q;
   if (gate.cols() % 32 == 0) {

@@ -147,28 +147,22 @@ ExprPtr Parser::parse_condition() {
   return expr1;
 }
 
-ExprPtr Parser::parse_or() {
-  int line = current().line;
-  ExprPtr left = parse_and();
-  while (skip_name("or")) {
-    auto e = node<LogicalExpr>(line);
-    e->conjunction = false;
-    e->left = std::move(left);
-    e->right = parse_and();
-    left = finish(std::move(e));
-    line = current().line;
-  }
-  return left;
-}
+ExprPtr Parser::parse_or() { return parse_logical(false); }
 
-ExprPtr Parser::parse_and() {
+ExprPtr Parser::parse_and() { return parse_logical(true); }
+
+// Left-associative `a or b or …` (conjunction false, operands parsed by parse_and) or
+// `a and b and …` (conjunction true, operands parsed by parse_not).
+ExprPtr Parser::parse_logical(bool conjunction) {
+  const char* word = conjunction ? "and" : "or";
+  auto operand = [&] { return conjunction ? parse_not() : parse_and(); };
   int line = current().line;
-  ExprPtr left = parse_not();
-  while (skip_name("and")) {
+  ExprPtr left = operand();
+  while (skip_name(word)) {
     auto e = node<LogicalExpr>(line);
-    e->conjunction = true;
+    e->conjunction = conjunction;
     e->left = std::move(left);
-    e->right = parse_not();
+    e->right = operand();
     left = finish(std::move(e));
     line = current().line;
   }

@@ -67,6 +67,7 @@ class Parser {
   ExprPtr parse_condition();
   ExprPtr parse_or();
   ExprPtr parse_and();
+  ExprPtr parse_logical(bool conjunction);
   ExprPtr parse_not();
   ExprPtr parse_compare();
   ExprPtr parse_math1();
